@@ -1,0 +1,81 @@
+"""Settings from a TOML file, then ``CANONRY_*`` environment variables, then flags.
+
+Precedence (highest first): command-line flags, environment, ``canonry.toml``
+(``$CANONRY_HOME/canonry.toml`` or ``--config``), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_HOME = Path(".canonry")
+
+
+def default_home() -> Path:
+    """``$CANONRY_HOME`` if set, else ``./.canonry``."""
+    return Path(os.environ.get("CANONRY_HOME", DEFAULT_HOME))
+
+
+class Settings(BaseSettings):
+    """Everything Canonry can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="CANONRY_", extra="ignore")
+
+    home: Path = Field(default_factory=default_home, description="Where Canonry keeps its state.")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL; unset means the embedded server under $CANONRY_HOME/pg.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that encrypts stored credentials; unset means $CANONRY_HOME/secret.key.",
+    )
+    log_level: str = "WARNING"
+    log_json: bool = False
+    batch_size: int = Field(default=1000, ge=1, le=100_000)
+    fetch_concurrency: int = Field(default=4, ge=1, le=64)
+
+    config_file: Path | None = Field(default=None, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = _config_path()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    @property
+    def embedded(self) -> bool:
+        """True when Canonry runs its own PostgreSQL."""
+        return self.database_url is None
+
+
+def _config_path() -> Path | None:
+    explicit = os.environ.get("CANONRY_CONFIG")
+    if explicit:
+        return Path(explicit)
+    candidate = default_home() / "canonry.toml"
+    return candidate if candidate.exists() else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings with the given overrides (from flags) on top; ``None`` overrides are ignored."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,141 @@
+"""Apply a stream's mapping to one page. A record that fails is dead-lettered, never dropped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from pydantic import ValidationError
+
+from canonry.archive import ArchivedPage, archive_page
+from canonry.canonical import CanonicalEntity
+from canonry.errors import MappingError, ParseError, RecordError
+from canonry.http import FetchedPage
+from canonry.sdk.connector import Stream
+from canonry.sdk.mapping import MappingContext
+from canonry.sdk.normalize import parse_datetime
+from canonry.sdk.paths import get_path
+
+# What a faulty mapping function may raise on an unexpected record shape.
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A record that could not be used, with why and where it came from."""
+
+    record_index: int | None
+    source_id: str | None
+    stage: str
+    reason: str
+    field: str | None
+    value: str | None
+    record: Any
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """The source says this record was deleted."""
+
+    source_id: str
+    updated_at: dt.datetime | None
+    record_index: int
+
+
+@dataclass
+class MappedPage:
+    """One page after mapping: its archive entry, rows in column order, and what failed."""
+
+    archived: ArchivedPage
+    entity: type[CanonicalEntity]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    tombstones: list[Tombstone] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+    max_cursor: dt.datetime | None = None
+
+    @property
+    def fetched(self) -> int:
+        return self.archived.record_count
+
+
+def entity_columns(entity: type[CanonicalEntity]) -> tuple[str, ...]:
+    """Stored column order for an entity's rows (the staging COPY uses it)."""
+    return ("source_id", *entity.business_fields(), "source_updated_at", "deleted")
+
+
+def map_page(stream: Stream, page: FetchedPage, ctx: MappingContext) -> MappedPage:
+    """Map every record of ``page``; rows end with the record's index in the page."""
+    mapping = stream.mapping
+    columns = entity_columns(mapping.entity)
+    out = MappedPage(archived=archive_page(page), entity=mapping.entity)
+    for index, record in enumerate(page.records):
+        _track_cursor(out, stream, record)
+        try:
+            if not isinstance(record, dict):
+                raise ParseError(f"record is a {type(record).__name__}, not an object")
+            source_id = _primary_key(stream, record)
+            if stream.deleted_field and record.get(stream.deleted_field) is True:
+                updated = _cursor(stream, record)
+                out.tombstones.append(Tombstone(source_id, updated, index))
+                continue
+            entity = mapping(record, ctx)
+            out.rows.append((*_values(entity, columns), index))
+        except RecordError as exc:
+            out.dead.append(_dead(stream, index, record, exc))
+        except ValidationError as exc:
+            out.dead.append(_dead(stream, index, record, _from_validation(exc)))
+        except _SHAPE_ERRORS as exc:
+            reason = f"mapping raised {type(exc).__name__}: {exc}"
+            out.dead.append(_dead(stream, index, record, MappingError(reason)))
+    return out
+
+
+def _values(entity: CanonicalEntity, columns: tuple[str, ...]) -> tuple[Any, ...]:
+    d = entity.__dict__
+    return tuple(v.value if isinstance(v, Enum) else v for v in (d[c] for c in columns))
+
+
+def _primary_key(stream: Stream, record: dict[str, Any]) -> str:
+    key = get_path(record, stream.primary_key)
+    if key is None or key == "":
+        raise ParseError(
+            f"record has no primary key at {stream.primary_key!r}", field=stream.primary_key
+        )
+    return str(key)
+
+
+def _cursor(stream: Stream, record: Any) -> dt.datetime | None:
+    if stream.cursor_field is None or not isinstance(record, dict):
+        return None
+    raw = get_path(record, stream.cursor_field)
+    if raw is None:
+        return None
+    try:
+        return parse_datetime(raw, field=stream.cursor_field)
+    except MappingError:
+        return None
+
+
+def _track_cursor(out: MappedPage, stream: Stream, record: Any) -> None:
+    value = _cursor(stream, record)
+    if value is not None and (out.max_cursor is None or value > out.max_cursor):
+        out.max_cursor = value
+
+
+def _from_validation(exc: ValidationError) -> MappingError:
+    errors = exc.errors(include_input=False, include_url=False)
+    first = errors[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return MappingError(f"{loc}: {first['msg']}{more}", field=loc)
+
+
+def _dead(stream: Stream, index: int, record: Any, exc: RecordError) -> DeadLetter:
+    source_id = None
+    if isinstance(record, dict):
+        key = get_path(record, stream.primary_key)
+        source_id = None if key is None else str(key)
+    value = None if exc.value is None else repr(exc.value)[:500]
+    return DeadLetter(index, source_id, exc.stage, exc.reason, exc.field, value, record)

@@ -1,0 +1,87 @@
+"""Connector and stream declarations: everything a source is, and nothing it does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from canonry.sdk.auth import AuthSpec
+from canonry.sdk.mapping import Mapping
+from canonry.sdk.pagination import Paginator
+
+
+class ConnectionConfig(BaseModel):
+    """Base of every connector's config. Fields typed ``SecretStr`` are stored encrypted."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str
+    timezone: str = "UTC"
+    page_size: int | None = None
+
+    @classmethod
+    def secret_fields(cls) -> tuple[str, ...]:
+        """Names of fields that hold secrets (typed ``SecretStr``)."""
+        return tuple(
+            name
+            for name, f in cls.model_fields.items()
+            if f.annotation in (SecretStr, SecretStr | None)
+        )
+
+
+C = TypeVar("C", bound=ConnectionConfig)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One collection of records a source serves, and how to read it.
+
+    ``cursor_field`` is the record path of the source's change time; with ``cursor_param``
+    the engine asks only for records changed since the watermark. ``cursor_ordered`` says
+    the feed is sorted by that field, so the watermark may advance with every page;
+    otherwise it advances only when the stream completes.
+    """
+
+    name: str
+    path: str
+    mapping: Mapping[Any]
+    pagination: Paginator
+    primary_key: str = "id"
+    records_path: str = "data"
+    cursor_field: str | None = None
+    cursor_param: str | None = None
+    cursor_ordered: bool = True
+    deleted_field: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def incremental(self) -> bool:
+        """True when the source can be asked only for what changed."""
+        return self.cursor_field is not None and self.cursor_param is not None
+
+
+@dataclass(frozen=True)
+class Connector(Generic[C]):
+    """A source type: its config, its auth and its streams. Registered by entry point."""
+
+    name: str
+    title: str
+    config: type[C]
+    auth: Callable[[C], AuthSpec]
+    streams: tuple[Stream, ...]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def stream(self, name: str) -> Stream:
+        """The stream called ``name``; the error lists the ones that exist."""
+        for s in self.streams:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.streams)
+        raise KeyError(f"connector {self.name!r} has no stream {name!r} (it has: {known})")
+
+    def mapping_version(self, stream: Stream) -> str:
+        """The stable name of a stream's current mapping: ``sandbox_hr.employees@1``."""
+        return f"{self.name}.{stream.name}@{stream.mapping.version}"

@@ -1,0 +1,25 @@
+"""Dotted paths into JSON records (``compensation.amount``), shared by mapping and provenance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MISSING = object()
+
+
+def get_path(obj: Any, path: str, default: Any = None) -> Any:
+    """The value at a dotted ``path`` in nested dicts, or ``default`` if any step is absent."""
+    cur = obj
+    for part in path.split("."):
+        if not isinstance(cur, dict):
+            return default
+        cur = cur.get(part, _MISSING)
+        if cur is _MISSING:
+            return default
+    return cur
+
+
+def json_path(records_path: str, index: int, field_path: str) -> str:
+    """A JSONPath to one field of one record of a page: ``$.data[17].compensation.amount``."""
+    prefix = f"$.{records_path}" if records_path else "$"
+    return f"{prefix}[{index}].{field_path}"

@@ -1,0 +1,42 @@
+"""The dead-letter queue: records that could not be used, kept with why and where from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from canonry.store.database import Conn
+
+
+@dataclass(frozen=True)
+class DeadLetterRecord:
+    id: int
+    connection: str
+    stream: str
+    sync_run_id: int | None
+    raw_page_id: int | None
+    record_index: int | None
+    source_id: str | None
+    stage: str
+    reason: str
+    field: str | None
+    value: str | None
+    status: str
+    created_at: dt.datetime
+    record: Any
+
+
+async def list_dead_letters(
+    conn: Conn, *, connection: str | None = None, status: str | None = "open", limit: int = 100
+) -> list[DeadLetterRecord]:
+    cur = await conn.execute(
+        "SELECT d.id, c.name, d.stream, d.sync_run_id, d.raw_page_id, d.record_index, d.source_id,"
+        " d.stage, d.reason, d.field, d.value, d.status, d.created_at, d.record"
+        " FROM canonry.dead_letters d JOIN canonry.connections c ON c.id = d.connection_id"
+        " WHERE (%(conn)s::text IS NULL OR c.name = %(conn)s)"
+        " AND (%(status)s::text IS NULL OR d.status = %(status)s)"
+        " ORDER BY d.id LIMIT %(limit)s",
+        {"conn": connection, "status": status, "limit": limit},
+    )
+    return [DeadLetterRecord(*row) for row in await cur.fetchall()]

@@ -1,0 +1,296 @@
+"""Writing one mapped page: archive entry, entity upsert, tombstones, dead letters, watermark
+and run counters, all in one transaction. A crash at any instant leaves all of it or none.
+
+Rows go through binary COPY into a session temp table, then one
+``INSERT ... ON CONFLICT DO UPDATE ... WHERE <something changed>``: unchanged rows are not
+rewritten (no dead tuples) and stale versions never overwrite newer ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from canonry.canonical import CanonicalEntity
+from canonry.mapping import MappedPage, entity_columns
+from canonry.store.database import Conn
+from canonry.store.schema import column_types, table_name
+
+
+@dataclass
+class PageCounts:
+    """What one page did to the store."""
+
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    dead_lettered: int = 0
+
+    def add(self, other: PageCounts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class PageWriter:
+    """Writes the pages of one stream of one sync run through one connection."""
+
+    def __init__(
+        self,
+        conn: Conn,
+        *,
+        connection_id: int,
+        run_id: int,
+        stream: str,
+        entity: type[CanonicalEntity],
+        mapping_version: str,
+    ) -> None:
+        self._conn = conn
+        self._connection_id = connection_id
+        self._run_id = run_id
+        self._stream = stream
+        self._entity = entity
+        self._mapping_version = mapping_version
+        self._stage = sql.Identifier(f"stage_{table_name(entity)}")
+        self._open_dead_letters = True
+        self._upsert = self._upsert_sql()
+
+    def __repr__(self) -> str:
+        return f"<PageWriter run={self._run_id} stream={self._stream!r}>"
+
+    async def prepare(self) -> None:
+        """Create the staging table for this session and learn whether the DLQ has entries."""
+        columns = entity_columns(self._entity)
+        defs = sql.SQL(", ").join(
+            sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t))
+            for c, t in zip(
+                (*columns, "record_index"), (*column_types(self._entity), "int4"), strict=True
+            )
+        )
+        await self._conn.execute(
+            sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} ({}) ON COMMIT DELETE ROWS").format(
+                self._stage, defs
+            )
+        )
+        cur = await self._conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM canonry.dead_letters WHERE connection_id = %s"
+            " AND stream = %s AND status = 'open')",
+            (self._connection_id, self._stream),
+        )
+        row = await cur.fetchone()
+        self._open_dead_letters = bool(row and row[0])
+        await self._conn.commit()
+
+    async def write(self, page: MappedPage, watermark: dt.datetime | None) -> PageCounts:
+        """Store ``page`` and move the watermark to ``watermark`` (if given), atomically."""
+        counts = PageCounts(fetched=page.fetched, dead_lettered=len(page.dead))
+        async with self._conn.transaction():
+            page_id = await self._insert_raw(page)
+            if page.rows:
+                counts.inserted, counts.updated = await self._upsert_rows(page, page_id)
+                counts.unchanged = len(page.rows) - counts.inserted - counts.updated
+                if self._open_dead_letters:
+                    await self._supersede(page)
+            if page.tombstones:
+                counts.deleted = await self._apply_tombstones(page, page_id)
+            if page.dead:
+                await self._insert_dead(page, page_id)
+                self._open_dead_letters = True
+            if watermark is not None:
+                await self._advance(watermark)
+            await self._count(counts)
+        return counts
+
+    async def _insert_raw(self, page: MappedPage) -> int:
+        a = page.archived
+        cur = await self._conn.execute(
+            "INSERT INTO canonry.raw_pages (connection_id, stream, sync_run_id, request, status,"
+            " headers, body, body_size, content_hash, record_count, fetched_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (
+                self._connection_id, self._stream, self._run_id, Jsonb(a.request), a.status,
+                Jsonb(a.headers), a.body, a.body_size, a.content_hash, a.record_count, a.fetched_at,
+            ),
+        )  # fmt: skip
+        row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def _upsert_rows(self, page: MappedPage, page_id: int) -> tuple[int, int]:
+        rows = _latest_per_key(page.rows)
+        async with self._conn.cursor() as cur:
+            copy_sql = sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(self._stage)
+            async with cur.copy(copy_sql) as copy:
+                copy.set_types([*column_types(self._entity), "int4"])
+                for row in rows:
+                    await copy.write_row(row)
+            await cur.execute(
+                self._upsert,
+                {
+                    "connection_id": self._connection_id,
+                    "page_id": page_id,
+                    "mapping_version": self._mapping_version,
+                    "observed_at": page.archived.fetched_at,
+                    "run_id": self._run_id,
+                },
+            )
+            result = await cur.fetchone()
+        assert result is not None
+        return int(result[0]), int(result[1])
+
+    def _upsert_sql(self) -> sql.Composed:
+        columns = entity_columns(self._entity)
+        ident = [sql.Identifier(c) for c in columns]
+        compared = [c for c in columns if c != "source_id"]
+        prov = ["raw_page_id", "record_index", "mapping_version", "observed_at", "sync_run_id"]
+        return sql.SQL(
+            "WITH up AS ("
+            " INSERT INTO canonry.{table} AS t (connection_id, {cols}, {prov})"
+            " SELECT %(connection_id)s, {scols}, %(page_id)s, s.record_index, %(mapping_version)s,"
+            "  %(observed_at)s, %(run_id)s FROM {stage} s"
+            " ON CONFLICT (connection_id, source_id) DO UPDATE SET {sets}"
+            " WHERE ({old}) IS DISTINCT FROM ({new})"
+            "  AND (t.source_updated_at IS NULL OR EXCLUDED.source_updated_at IS NULL"
+            "       OR EXCLUDED.source_updated_at >= t.source_updated_at)"
+            " RETURNING (xmax = 0) AS inserted)"
+            " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
+        ).format(
+            table=sql.Identifier(table_name(self._entity)),
+            cols=sql.SQL(", ").join(ident),
+            prov=sql.SQL(", ").join(map(sql.Identifier, prov)),
+            scols=sql.SQL(", ").join(sql.SQL("s.{}").format(i) for i in ident),
+            stage=self._stage,
+            sets=sql.SQL(", ").join(
+                sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c))
+                for c in (*compared, *prov)
+            ),
+            old=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in compared),
+            new=sql.SQL(", ").join(
+                sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in compared
+            ),
+        )
+
+    async def _apply_tombstones(self, page: MappedPage, page_id: int) -> int:
+        stones = page.tombstones
+        cur = await self._conn.execute(
+            sql.SQL(
+                "UPDATE canonry.{} AS t SET deleted = true, source_updated_at = x.updated_at,"
+                " raw_page_id = %(page_id)s, record_index = x.idx, mapping_version = %(mv)s,"
+                " observed_at = %(observed_at)s, sync_run_id = %(run_id)s"
+                " FROM unnest(%(ids)s::text[], %(ts)s::timestamptz[], %(idx)s::int4[])"
+                "  AS x(source_id, updated_at, idx)"
+                " WHERE t.connection_id = %(connection_id)s AND t.source_id = x.source_id"
+                "  AND NOT t.deleted AND (t.source_updated_at IS NULL OR x.updated_at IS NULL"
+                "       OR x.updated_at >= t.source_updated_at)"
+            ).format(sql.Identifier(table_name(self._entity))),
+            {
+                "page_id": page_id,
+                "mv": self._mapping_version,
+                "observed_at": page.archived.fetched_at,
+                "run_id": self._run_id,
+                "connection_id": self._connection_id,
+                "ids": [s.source_id for s in stones],
+                "ts": [s.updated_at for s in stones],
+                "idx": [s.record_index for s in stones],
+            },
+        )
+        return cur.rowcount
+
+    async def _insert_dead(self, page: MappedPage, page_id: int) -> None:
+        async with self._conn.cursor() as cur:
+            await cur.executemany(
+                "INSERT INTO canonry.dead_letters (connection_id, stream, sync_run_id, raw_page_id,"
+                " record_index, source_id, stage, reason, field, value, record, mapping_version)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        self._connection_id, self._stream, self._run_id, page_id, d.record_index,
+                        d.source_id, d.stage, d.reason, d.field, d.value, Jsonb(d.record),
+                        self._mapping_version,
+                    )
+                    for d in page.dead
+                ],
+            )  # fmt: skip
+
+    async def _supersede(self, page: MappedPage) -> None:
+        """A clean version of a record resolves its open dead letters."""
+        await self._conn.execute(
+            "UPDATE canonry.dead_letters SET status = 'superseded', resolved_at = now()"
+            " WHERE connection_id = %s AND stream = %s AND status = 'open'"
+            " AND source_id = ANY(%s)",
+            (self._connection_id, self._stream, [r[0] for r in page.rows]),
+        )
+
+    async def _advance(self, watermark: dt.datetime) -> None:
+        await self._conn.execute(
+            "INSERT INTO canonry.watermarks (connection_id, stream, cursor_value, sync_run_id)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (connection_id, stream) DO UPDATE SET"
+            " cursor_value = GREATEST(canonry.watermarks.cursor_value, EXCLUDED.cursor_value),"
+            " sync_run_id = EXCLUDED.sync_run_id, updated_at = now()",
+            (self._connection_id, self._stream, watermark, self._run_id),
+        )
+
+    async def _count(self, c: PageCounts) -> None:
+        await self._conn.execute(
+            "UPDATE canonry.sync_runs SET pages = pages + 1, fetched = fetched + %s,"
+            " inserted = inserted + %s, updated = updated + %s, unchanged = unchanged + %s,"
+            " deleted = deleted + %s, dead_lettered = dead_lettered + %s WHERE id = %s",
+            (
+                c.fetched,
+                c.inserted,
+                c.updated,
+                c.unchanged,
+                c.deleted,
+                c.dead_lettered,
+                self._run_id,
+            ),
+        )
+
+
+def _latest_per_key(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """One row per source id (the last one in the page): a page may repeat a record."""
+    if len({r[0] for r in rows}) == len(rows):
+        return rows
+    return list({r[0]: r for r in rows}.values())
+
+
+async def read_watermark(conn: Conn, connection_id: int, stream: str) -> dt.datetime | None:
+    """The committed watermark of a stream, or None before its first sync."""
+    cur = await conn.execute(
+        "SELECT cursor_value FROM canonry.watermarks WHERE connection_id = %s AND stream = %s",
+        (connection_id, stream),
+    )
+    row = await cur.fetchone()
+    return row[0] if row else None
+
+
+async def register_mapping(
+    conn: Conn, *, version: str, connector: str, stream: str, entity: str,
+    records_path: str, field_paths: dict[str, str],
+) -> None:  # fmt: skip
+    """Record a mapping version's field paths; refuse a changed mapping under an old version."""
+    cur = await conn.execute(
+        "INSERT INTO canonry.mapping_versions (version, connector, stream, entity, records_path,"
+        " field_paths) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (version) DO NOTHING"
+        " RETURNING version",
+        (version, connector, stream, entity, records_path, Jsonb(field_paths)),
+    )
+    if await cur.fetchone() is not None:
+        return
+    cur = await conn.execute(
+        "SELECT field_paths, records_path FROM canonry.mapping_versions WHERE version = %s",
+        (version,),
+    )
+    row = await cur.fetchone()
+    if row is not None and (row[0] != field_paths or row[1] != records_path):
+        from canonry.errors import ConfigError  # noqa: PLC0415
+
+        raise ConfigError(
+            f"mapping {version} declares different field paths than when it was first used; "
+            "bump the mapping's version so stored provenance stays true"
+        )

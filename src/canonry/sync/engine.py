@@ -1,0 +1,232 @@
+"""Run one sync of one connection: each stream fetched, mapped and stored page by page.
+
+Fetching runs ahead of storing through a bounded queue, so a slow database slows the
+fetcher instead of filling memory. Each page is committed with its watermark: a crash at
+any instant loses nothing, and the next run resumes from the last committed page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from canonry.errors import CanonryError, ConfigError
+from canonry.http import FetchedPage, SourceClient, iter_pages
+from canonry.mapping import map_page
+from canonry.sdk.connector import ConnectionConfig, Connector, Stream
+from canonry.sdk.mapping import MappingContext
+from canonry.sdk.registry import get_connector
+from canonry.store import Database
+from canonry.store.connections import get_connection, load_config
+from canonry.store.database import Conn
+from canonry.store.runs import finish_run, start_run
+from canonry.store.writer import PageCounts, PageWriter, read_watermark, register_mapping
+
+log = structlog.get_logger("canonry.sync")
+QUEUE_PAGES = 4
+
+
+@dataclass
+class StreamProgress:
+    """Running totals of one stream, passed to the progress callback after each page."""
+
+    stream: str
+    pages: int = 0
+    counts: PageCounts = field(default_factory=PageCounts)
+    done: bool = False
+
+
+@dataclass
+class SyncResult:
+    """What a sync did, for the CLI's summary and for scripts (``--json``)."""
+
+    run_id: int
+    connection: str
+    mode: str
+    status: str
+    seconds: float
+    streams: dict[str, StreamProgress]
+    stats: dict[str, Any]
+    error: str | None = None
+
+    @property
+    def totals(self) -> PageCounts:
+        total = PageCounts()
+        for s in self.streams.values():
+            total.add(s.counts)
+        return total
+
+
+Progress = Callable[[StreamProgress], None]
+
+
+async def run_sync(
+    db: Database,
+    connection: str,
+    *,
+    full: bool = False,
+    streams: list[str] | None = None,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Sync ``connection`` (all streams, or those named); full ignores the watermarks."""
+    started = time.monotonic()
+    async with await db.connect(autocommit=True) as lock_conn, await db.connect() as conn:
+        record = await get_connection(lock_conn, connection)
+        connector = get_connector(record.connector)
+        config = await load_config(lock_conn, db.secrets, record, connector.config)
+        selected = _select(connector, streams)
+        mode = "full" if full else "incremental"
+        run_id = await start_run(lock_conn, record.id, mode, [s.name for s in selected])
+        result = SyncResult(run_id, connection, mode, "running", 0.0, {}, {})
+        structlog.contextvars.bind_contextvars(connection=connection, sync_run_id=run_id)
+        run = _Run(conn, connector, config, _client(connector, config), record.id, run_id, full)
+        try:
+            async with run.client:
+                for stream in selected:
+                    state = result.streams[stream.name] = StreamProgress(stream.name)
+                    await _sync_stream(run, stream, state, progress)
+            result.status = "succeeded"
+        except CanonryError as exc:
+            result.status, result.error = "failed", str(exc)
+            raise
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            result.status, result.error = "interrupted", "the sync was interrupted"
+            raise
+        finally:
+            result.stats = run.client.stats.as_dict()
+            result.seconds = time.monotonic() - started
+            await finish_run(
+                lock_conn,
+                run_id,
+                record.id,
+                status=result.status,
+                error=result.error,
+                stats=result.stats,
+            )
+            structlog.contextvars.unbind_contextvars("connection", "sync_run_id")
+    return result
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every stream of one run shares."""
+
+    conn: Conn
+    connector: Connector[Any]
+    config: ConnectionConfig
+    client: SourceClient
+    connection_id: int
+    run_id: int
+    full: bool
+
+
+def _select(connector: Connector[Any], names: list[str] | None) -> list[Stream]:
+    if not names:
+        return list(connector.streams)
+    try:
+        return [connector.stream(n) for n in names]
+    except KeyError as exc:
+        raise ConfigError(str(exc.args[0])) from None
+
+
+def _client(connector: Connector[Any], config: ConnectionConfig) -> SourceClient:
+    values = (getattr(config, name) for name in config.secret_fields())
+    secrets = tuple(v.get_secret_value() for v in values if v is not None)
+    return SourceClient(
+        config.base_url, connector.auth(config), headers=connector.headers, secrets=secrets
+    )
+
+
+async def _start_params(run: _Run, stream: Stream) -> dict[str, str]:
+    """Register the stream's mapping and find where to start: after the watermark."""
+    await register_mapping(
+        run.conn,
+        version=run.connector.mapping_version(stream),
+        connector=run.connector.name,
+        stream=stream.name,
+        entity=stream.mapping.entity.entity_name,
+        records_path=stream.records_path,
+        field_paths=dict(stream.mapping.paths),
+    )
+    start: dict[str, str] = {}
+    if stream.incremental and stream.cursor_param and not run.full:
+        watermark = await read_watermark(run.conn, run.connection_id, stream.name)
+        if watermark is not None:
+            start[stream.cursor_param] = watermark.isoformat()
+    await run.conn.commit()
+    return start
+
+
+async def _sync_stream(
+    run: _Run, stream: Stream, state: StreamProgress, progress: Progress | None
+) -> None:
+    start = await _start_params(run, stream)
+    writer = PageWriter(
+        run.conn,
+        connection_id=run.connection_id,
+        run_id=run.run_id,
+        stream=stream.name,
+        entity=stream.mapping.entity,
+        mapping_version=run.connector.mapping_version(stream),
+    )
+    await writer.prepare()
+    pager = stream.pagination
+    if run.config.page_size:
+        pager = pager.with_page_size(run.config.page_size)
+    ctx = MappingContext(
+        connection=run.connector.name, timezone=zoneinfo.ZoneInfo(run.config.timezone)
+    )
+    log.info("stream.start", stream=stream.name, start=start)
+    queue: asyncio.Queue[FetchedPage | None] = asyncio.Queue(maxsize=QUEUE_PAGES)
+
+    async def produce() -> None:
+        async for page in iter_pages(run.client, stream, start, pager):
+            await queue.put(page)
+        await queue.put(None)
+
+    producer = asyncio.create_task(produce())
+    pending: dt.datetime | None = None
+    try:
+        while (page := await _next(queue, producer)) is not None:
+            mapped = map_page(stream, page, ctx)
+            if stream.cursor_ordered:
+                watermark = mapped.max_cursor
+            else:  # unordered feed: the watermark moves only once the stream is complete
+                pending = max(filter(None, (pending, mapped.max_cursor)), default=None)
+                watermark = pending if page.next_params is None else None
+            state.counts.add(await writer.write(mapped, watermark))
+            state.pages += 1
+            if progress:
+                progress(state)
+        await producer
+    finally:
+        if not producer.done():
+            producer.cancel()
+            await asyncio.gather(producer, return_exceptions=True)
+    state.done = True
+    if progress:
+        progress(state)
+    log.info("stream.done", stream=stream.name, pages=state.pages, **vars(state.counts))
+
+
+async def _next(
+    queue: asyncio.Queue[FetchedPage | None], producer: asyncio.Task[None]
+) -> FetchedPage | None:
+    """The next page, or the producer's error as soon as it fails (never a hang)."""
+    getter = asyncio.ensure_future(queue.get())
+    done, _ = await asyncio.wait({getter, producer}, return_when=asyncio.FIRST_COMPLETED)
+    if getter in done:
+        return getter.result()
+    getter.cancel()
+    await asyncio.gather(getter, return_exceptions=True)
+    producer.result()  # raises the producer's error
+    if not queue.empty():
+        return queue.get_nowait()
+    return None
