@@ -159,3 +159,12 @@ def text(value: Any) -> str | None:
         return None
     out = str(value).strip()
     return out or None
+
+
+def strict_text(value: Any, *, field: str) -> str | None:
+    """Like ``text`` but refuses non-strings: an id that arrives as a number is a format change."""
+    if value is None or isinstance(value, str):
+        return text(value)
+    raise MappingError(
+        f"{field}: expected text, got {type(value).__name__} {value!r}", field=field, value=value
+    )

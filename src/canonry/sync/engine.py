@@ -20,6 +20,7 @@ import structlog
 from canonry.errors import CanonryError, ConfigError
 from canonry.http import FetchedPage, SourceClient, iter_pages
 from canonry.mapping import map_page
+from canonry.observability import register_secret
 from canonry.sdk.connector import ConnectionConfig, Connector, Stream
 from canonry.sdk.mapping import MappingContext
 from canonry.sdk.registry import get_connector
@@ -139,6 +140,8 @@ def _select(connector: Connector[Any], names: list[str] | None) -> list[Stream]:
 def _client(connector: Connector[Any], config: ConnectionConfig) -> SourceClient:
     values = (getattr(config, name) for name in config.secret_fields())
     secrets = tuple(v.get_secret_value() for v in values if v is not None)
+    for secret in secrets:
+        register_secret(secret)
     return SourceClient(
         config.base_url, connector.auth(config), headers=connector.headers, secrets=secrets
     )
