@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
 
 from canonry.errors import ConfigError
 from canonry.store.database import Conn
 
 _LOCK_CLASS = 0x43524E  # advisory lock namespace for "a sync of connection N is running"
+LOCK_WAIT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,17 @@ async def start_run(lock_conn: Conn, connection_id: int, mode: str, streams: lis
     ``lock_conn`` (autocommit) holds a session advisory lock for the run's lifetime; if its
     process dies, PostgreSQL drops the lock, and the next run marks the dead one interrupted.
     """
-    cur = await lock_conn.execute(
-        "SELECT pg_try_advisory_lock(%s, %s)", (_LOCK_CLASS, connection_id)
-    )
-    row = await cur.fetchone()
-    if not row or not row[0]:
+    # A killed client's backend may still be finishing its last statement: wait a little.
+    await lock_conn.execute(f"SET lock_timeout = '{int(LOCK_WAIT_S * 1000)}ms'")
+    try:
+        await lock_conn.execute("SELECT pg_advisory_lock(%s, %s)", (_LOCK_CLASS, connection_id))
+    except psycopg.errors.LockNotAvailable:
         raise ConfigError(
-            "another sync of this connection is running; wait for it to finish (see `canonry runs`)"
-        )
+            "another sync of this connection is running; wait for it to finish "
+            "(see `canonry runs`)"
+        ) from None
+    finally:
+        await lock_conn.execute("RESET lock_timeout")
     await lock_conn.execute(
         "UPDATE canonry.sync_runs SET status = 'interrupted', finished_at = clock_timestamp(),"
         " error = 'the process running this sync stopped before it finished'"
