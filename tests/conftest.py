@@ -25,7 +25,7 @@ from canonry.store.embedded import embedded_url, start_embedded
 
 TEMPLATE = "canonry_test_template"
 CLIENT_ID = "canonry-test"
-CLIENT_SECRET = "t0p-s3cret-client-value"  # noqa: S105 - the sandbox's test credential
+CLIENT_SECRET = "t0p-s3cret-client-value"
 
 
 def _with_db(url: str, dbname: str) -> str:
@@ -40,7 +40,7 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configure_logging("WARNING")
     home = tmp_path_factory.mktemp("pg-home")
     server = start_embedded(home)
-    yield embedded_url(server)
+    return embedded_url(server)
 
 
 @pytest.fixture(scope="session")

@@ -42,4 +42,6 @@ def test_connectors_import_only_the_sdk() -> None:
     for path in (ROOT / "src/canonry/connectors").glob("*.py"):
         for line in path.read_text().splitlines():
             if line.startswith(("from canonry", "import canonry")):
-                assert line.startswith(("from canonry.sdk", "import canonry.sdk")), f"{path.name}: {line}"
+                assert line.startswith(("from canonry.sdk", "import canonry.sdk")), (
+                    f"{path.name}: {line}"
+                )

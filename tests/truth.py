@@ -19,7 +19,7 @@ def stored(url: str, table: str, connection: str) -> dict[str, dict[str, Any]]:
     """Every stored row of ``table`` for ``connection`` (deleted too), by source id."""
     with psycopg.connect(url, row_factory=dict_row) as conn:
         rows = conn.execute(
-            f"SELECT e.* FROM canonry.{table} e JOIN canonry.connections c"  # noqa: S608
+            f"SELECT e.* FROM canonry.{table} e JOIN canonry.connections c"
             " ON c.id = e.connection_id WHERE c.name = %s",
             (connection,),
         ).fetchall()

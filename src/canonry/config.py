@@ -7,6 +7,7 @@ Precedence (highest first): command-line flags, environment, ``canonry.toml``
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from canonry.errors import ConfigError
 
 DEFAULT_HOME = Path(".canonry")
 
@@ -45,8 +48,6 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=1000, ge=1, le=100_000)
     fetch_concurrency: int = Field(default=4, ge=1, le=64)
 
-    config_file: Path | None = Field(default=None, exclude=True)
-
     @classmethod
     def settings_customise_sources(
         cls,
@@ -56,7 +57,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_path = _config_path()
+        toml_path = _CONFIG_FILE.get() or _config_path()
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if toml_path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
@@ -68,14 +69,28 @@ class Settings(BaseSettings):
         return self.database_url is None
 
 
-def _config_path() -> Path | None:
+def _config_path(home: Path | None = None) -> Path | None:
     explicit = os.environ.get("CANONRY_CONFIG")
     if explicit:
         return Path(explicit)
-    candidate = default_home() / "canonry.toml"
+    candidate = (home or default_home()) / "canonry.toml"
     return candidate if candidate.exists() else None
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Settings with the given overrides (from flags) on top; ``None`` overrides are ignored."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("canonry_config_file", default=None)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Settings with ``overrides`` (from flags) on top; ``None`` overrides are ignored.
+
+    ``config_file`` (``--config``) must exist; without it ``$CANONRY_CONFIG``, then
+    ``canonry.toml`` in the home folder (``home`` override first) is read if present.
+    """
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file {str(config_file)!r} does not exist; check --config")
+    home = overrides.get("home")
+    token = _CONFIG_FILE.set(config_file or _config_path(Path(home) if home else None))
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    finally:
+        _CONFIG_FILE.reset(token)

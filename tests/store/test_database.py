@@ -94,7 +94,9 @@ def test_migrations_are_idempotent_and_refuse_edited_history(database_url: str) 
     async def go() -> None:
         async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
             assert await migrate.upgrade(conn) == []
-            await conn.execute("UPDATE canonry.schema_migrations SET checksum = 'x' WHERE version = 1")
+            await conn.execute(
+                "UPDATE canonry.schema_migrations SET checksum = 'x' WHERE version = 1"
+            )
             with pytest.raises(MigrationError, match="edited after it was applied"):
                 await migrate.upgrade(conn)
 
@@ -115,7 +117,9 @@ def test_credentials_are_encrypted_at_rest(
     asyncio.run(sync())
     url = settings.database_url.get_secret_value()  # type: ignore[union-attr]
     with psycopg.connect(url) as conn:
-        config, sealed = conn.execute("SELECT config::text, secrets FROM canonry.connections").fetchone()  # type: ignore[misc]
+        config, sealed = conn.execute(
+            "SELECT config::text, secrets FROM canonry.connections"
+        ).fetchone()  # type: ignore[misc]
     assert CLIENT_SECRET not in config
     assert CLIENT_SECRET.encode() not in bytes(sealed)
     dump = _dump_all_text(url)
@@ -131,7 +135,4 @@ def _dump_all_text(url: str) -> str:
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'canonry'"
             ).fetchall()
         ]
-        return "\n".join(
-            str(conn.execute(f"SELECT * FROM canonry.{t}").fetchall())  # noqa: S608
-            for t in tables
-        )
+        return "\n".join(str(conn.execute(f"SELECT * FROM canonry.{t}").fetchall()) for t in tables)

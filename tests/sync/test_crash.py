@@ -22,7 +22,8 @@ KILLS = int(os.environ.get("CANONRY_CRASH_KILLS", "4"))
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    assert settings.database_url is not None and settings.secret_key is not None
+    assert settings.database_url is not None
+    assert settings.secret_key is not None
     return {
         **os.environ,
         "CANONRY_DATABASE_URL": settings.database_url.get_secret_value(),
@@ -65,21 +66,27 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(
     cmd = [sys.executable, "-m", "canonry", "sync", "hr"]
     kills = 0
     for _ in range(KILLS):
-        proc = subprocess.Popen(cmd, env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            cmd, env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         killed = _kill_after(proc, url, rng.randint(1, 12), deadline_s=60)
         kills += killed
         if not killed:
             assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
         if proc.stderr:
             proc.stderr.close()
-        sb.mutate(creates=rng.randint(0, 20), updates=rng.randint(0, 80), deletes=rng.randint(0, 10))
+        sb.mutate(
+            creates=rng.randint(0, 20), updates=rng.randint(0, 80), deletes=rng.randint(0, 10)
+        )
     assert kills >= KILLS // 2, "most runs should have been killed mid-sync"
     final = subprocess.run(cmd, env=_env(settings), capture_output=True, timeout=120, check=False)
     assert final.returncode == 0, final.stderr.decode()
     assert_store_matches_truth(url, sb, "hr")
     with psycopg.connect(url) as conn:
         statuses = dict(
-            conn.execute("SELECT status, count(*) FROM canonry.sync_runs GROUP BY status").fetchall()
+            conn.execute(
+                "SELECT status, count(*) FROM canonry.sync_runs GROUP BY status"
+            ).fetchall()
         )
     assert statuses.get("interrupted", 0) == kills
     assert statuses.get("running", 0) == 0

@@ -26,7 +26,9 @@ def _explain(settings: Settings, source_id: str) -> list[tuple[FieldProvenance, 
             out = []
             for p in field_provenance(Employee, row):
                 path = row["field_paths"][p.field]
-                raw = await source_value(conn, p.raw_page_id, row["records_path"], p.record_index, path)
+                raw = await source_value(
+                    conn, p.raw_page_id, row["records_path"], p.record_index, path
+                )
                 out.append((p, raw))
             return out
 
@@ -63,10 +65,16 @@ def test_every_field_of_every_employee_is_explained_by_its_raw_page(
     asyncio.run(sync())
     url = settings.database_url.get_secret_value()  # type: ignore[union-attr]
     with psycopg.connect(url) as conn:
-        ids = [r[0] for r in conn.execute("SELECT source_id FROM canonry.employee ORDER BY random() LIMIT 40")]
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT source_id FROM canonry.employee ORDER BY random() LIMIT 40"
+            )
+        ]
         missing = conn.execute(
-            "SELECT count(*) FROM canonry.employee e LEFT JOIN canonry.mapping_versions mv"
-            " ON mv.version = e.mapping_version LEFT JOIN canonry.raw_pages p ON p.id = e.raw_page_id"
+            "SELECT count(*) FROM canonry.employee e"
+            " LEFT JOIN canonry.mapping_versions mv ON mv.version = e.mapping_version"
+            " LEFT JOIN canonry.raw_pages p ON p.id = e.raw_page_id"
             " WHERE mv.version IS NULL OR p.id IS NULL"
         ).fetchone()
     assert missing == (0,), "some rows point at no mapping version or no raw page"
@@ -76,4 +84,6 @@ def test_every_field_of_every_employee_is_explained_by_its_raw_page(
         for prov, raw in explained:
             assert prov.json_path.startswith(f"$.data[{prov.record_index}].")
             assert prov.mapping_version == "sandbox_hr.employees@1"
-            assert _same(prov.value, raw), f"{source_id}.{prov.field}: {prov.value!r} vs raw {raw!r}"
+            assert _same(prov.value, raw), (
+                f"{source_id}.{prov.field}: {prov.value!r} vs raw {raw!r}"
+            )

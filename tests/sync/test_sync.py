@@ -73,7 +73,7 @@ def test_second_identical_sync_changes_nothing(
 def test_malformed_records_go_to_dead_letters_and_sync_goes_on(
     settings: Settings, hr_sandbox: Callable[..., HRSandbox], serve: Callable[[HRSandbox], str]
 ) -> None:
-    """Each malformed record is dead-lettered with its reason and raw pointer; the rest is stored."""
+    """Each malformed record is dead-lettered with reason and raw pointer; the rest is stored."""
     sb = hr_sandbox(employees=2000, malformed_rate=0.02)
     asyncio.run(register(settings, "hr", serve(sb)))
     result = sync(settings)
@@ -99,7 +99,7 @@ def test_malformed_records_go_to_dead_letters_and_sync_goes_on(
 
 def test_unknown_connection_is_a_clear_error(settings: Settings) -> None:
     """Syncing a connection that does not exist names the known ones and what to do."""
-    with pytest.raises(NotFoundError, match="no connection named 'nope'.*connections add"):
+    with pytest.raises(NotFoundError, match=r"no connection named 'nope'.*connections add"):
         sync(settings, "nope")
 
 

@@ -69,7 +69,11 @@ def test_params_with_secrets_are_redacted() -> None:
 def test_log_lines_never_carry_registered_secrets() -> None:
     """The logging processor masks secret-named keys and registered values anywhere."""
     register_secret("very-secret-value")
-    event = {"event": "failed with very-secret-value", "client_secret": "x", "nested": {"token": "t"}}
+    event = {
+        "event": "failed with very-secret-value",
+        "client_secret": "x",
+        "nested": {"token": "t"},
+    }
     out = redact_secrets(None, "info", event)
     assert "very-secret-value" not in str(out)
     assert out["client_secret"] == "***"

@@ -7,21 +7,21 @@ an unexpected exception becomes one line too, with its traceback only under ``-v
 
 from __future__ import annotations
 
-import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
-import structlog
 import typer
 from typer.core import TyperGroup
+from typer.main import get_command
 
 from canonry import __version__
 from canonry.cli import connections, db, demo, dlq, entities, sandbox, status, sync
 from canonry.cli.context import CliContext
 from canonry.cli.output import Output, examples
-from canonry.errors import CanonryError, ConfigError
+from canonry.errors import CanonryError
+from canonry.observability import configure_logging
 
 
 class _CanonryGroup(TyperGroup):
@@ -31,25 +31,35 @@ class _CanonryGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CanonryError as exc:
-            _report(ctx, exc, exc.exit_code)
+            _output(ctx).error(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
             raise typer.Exit(exc.exit_code) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except KeyboardInterrupt:
+            _output(ctx).error("interrupted", kind="KeyboardInterrupt", exit_code=INTERRUPTED)
+            raise typer.Exit(INTERRUPTED) from None
+        except (typer.TyperException, typer.Exit, typer.Abort, BrokenPipeError):
+            raise  # typer's own handling: usage errors (2), quiet on a closed pipe
         except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a dump
-            _report(ctx, exc, 1, unexpected=True)
+            _unexpected(ctx, exc)
             raise typer.Exit(1) from None
 
 
-def _report(ctx: typer.Context, exc: BaseException, exit_code: int, *, unexpected: bool = False) -> None:
+INTERRUPTED = 130  # the shell's code for Ctrl-C (128 + SIGINT)
+
+
+def _output(ctx: typer.Context) -> Output:
     state = ctx.find_object(CliContext)
-    output = state.output if state else Output()
+    return state.output if state else Output()
+
+
+def _unexpected(ctx: typer.Context, exc: Exception) -> None:
+    """A bug: one line (the traceback too under -v)."""
+    state = ctx.find_object(CliContext)
     verbose = bool(state and state.verbose)
-    if unexpected and verbose:
+    if verbose:
         traceback.print_exception(exc, file=sys.stderr)
-    hint = "" if verbose or not unexpected else " (unexpected; rerun with -v for the traceback)"
-    if unexpected:
-        exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-    output.error(exc, exit_code, hint)
+    hint = "" if verbose else " (unexpected; rerun with -v for the traceback)"
+    kind = type(exc).__name__
+    _output(ctx).error(f"{kind}: {exc}", kind=kind, exit_code=1, hint=hint)
 
 
 app = typer.Typer(
@@ -58,11 +68,12 @@ app = typer.Typer(
     help="Turn many business systems into one canonical, provenance-tracked record in PostgreSQL.",
     epilog=examples(
         "canonry demo",
-        "canonry connections add hr --connector sandbox_hr --set base_url=http://127.0.0.1:8000 --set client_id=canonry-demo",
+        "canonry connections add hr --connector sandbox_hr"
+        " --set base_url=http://127.0.0.1:8000 --set client_id=canonry-demo",
         "canonry sync hr",
         "canonry --json entities list employee --limit 5",
     ),
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -78,12 +89,14 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
+    *,
     database_url: Annotated[
         str | None,
         typer.Option(
             "--database-url",
             metavar="URL",
-            help="PostgreSQL URL. Default: $CANONRY_DATABASE_URL, else an embedded server under --home.",
+            help="PostgreSQL URL. Default: $CANONRY_DATABASE_URL, "
+            "else an embedded server under --home.",
             show_default=False,
         ),
     ] = None,
@@ -98,7 +111,9 @@ def root(
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", metavar="FILE", help="A canonry.toml settings file.", show_default=False),
+        typer.Option(
+            "--config", metavar="FILE", help="A canonry.toml settings file.", show_default=False
+        ),
     ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Machine output: one JSON document on stdout.")
@@ -108,49 +123,16 @@ def root(
     ] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Canonry: many business systems, one canonical, provenance-tracked record in PostgreSQL."""
-    output = Output(json=json_output)
-    ctx.obj = CliContext(output=output, verbose=verbose)  # errors below are reported properly
-    ctx.obj = CliContext.load(
-        output, verbose=verbose, home=home, database_url=database_url, config=config
-    )
-    _configure_logging("INFO" if verbose else ctx.obj.settings.log_level, ctx.obj.settings.log_json)
-
-
-class _StderrLoggerFactory:
-    """structlog loggers that write to the current ``sys.stderr`` (stdout is for data)."""
-
-    def __call__(self, *args: Any) -> structlog.PrintLogger:
-        stream: TextIO = sys.stderr
-        return structlog.PrintLogger(stream)
-
-
-def _configure_logging(level_name: str, as_json: bool) -> None:
-    level = logging.getLevelNamesMapping().get(level_name.upper())
-    if level is None:
-        raise ConfigError(
-            f"log level {level_name!r} is not one of DEBUG, INFO, WARNING, ERROR; check CANONRY_LOG_LEVEL"
-        )
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=_StderrLoggerFactory(),
-        cache_logger_on_first_use=False,
-    )
-    logging.basicConfig(level=level, stream=sys.stderr)
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    state = CliContext(Output(json=json_output), verbose, home, database_url)
+    ctx.obj = state  # set first, so that errors in the settings are reported in the right form
+    settings = state.load_settings(config)
+    configure_logging("INFO" if verbose else settings.log_level, json=settings.log_json)
 
 
 app.add_typer(db.app, name="db")
@@ -166,4 +148,4 @@ app.add_typer(demo.app)
 
 def main() -> None:
     """Entry point of the ``canonry`` script."""
-    typer.main.get_command(app).main(prog_name="canonry")
+    get_command(app).main(prog_name="canonry")

@@ -15,26 +15,37 @@ from canonry.cli.output import examples, table
 from canonry.errors import ConfigError
 from canonry.sdk.connector import ConnectionConfig, Connector
 from canonry.sdk.registry import available_connectors, get_connector
-from canonry.store.connections import ConnectionRecord, add_connection, list_connections
 from canonry.store import Database
+from canonry.store.connections import ConnectionRecord, add_connection, list_connections
 
-app = typer.Typer(help="Register the sources Canonry syncs from, and list them.", no_args_is_help=True)
-top = typer.Typer()
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Register the sources Canonry syncs from, and list them.",
+    no_args_is_help=True,
+)
+top = typer.Typer(rich_markup_mode="markdown")
 
-SECRET_ENV = "CANONRY_SECRET_"
+SECRET_ENV = "CANONRY_SECRET_"  # noqa: S105 - a prefix of variable names, not a secret
 
 
 @app.command(
     epilog=examples(
         "canonry connections add hr --connector sandbox_hr --set base_url=http://127.0.0.1:8000 "
         "--set client_id=canonry-demo",
-        "CANONRY_SECRET_CLIENT_SECRET=s3cret-demo canonry connections add hr --connector sandbox_hr "
-        '--config-json \'{"base_url": "http://127.0.0.1:8000", "client_id": "canonry-demo"}\' --force',
+        "CANONRY_SECRET_CLIENT_SECRET=s3cret-demo canonry connections add hr"
+        " --connector sandbox_hr --force --config-json"
+        """ '{"base_url": "http://127.0.0.1:8000", "client_id": "canonry-demo"}'""",
     )
 )
 def add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Name of the connection: lower-case letters, digits, - and _.")],
+    *,
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME", help="Name of the connection: lower-case letters, digits, - and _."
+        ),
+    ],
     connector: Annotated[
         str, typer.Option("--connector", "-c", help="Connector type (see `canonry connectors`).")
     ],
@@ -44,14 +55,19 @@ def add(
     ] = None,
     config_json: Annotated[
         str | None,
-        typer.Option("--config-json", metavar="JSON", help="Config fields as a JSON object (--set wins)."),
+        typer.Option(
+            "--config-json", metavar="JSON", help="Config fields as a JSON object (--set wins)."
+        ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace a connection of that name.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a connection of that name.")
+    ] = False,
 ) -> None:
     """Register a connection: a connector type plus its config and credentials.
 
-    Secret fields (e.g. client_secret) are encrypted at rest and never printed. When one is
-    not given with --set, it is read from CANONRY_SECRET_<FIELD>, or prompted for on a terminal.
+    Secret fields (e.g. `client_secret`) are encrypted at rest and never printed. When one is
+    not given with `--set`, it is read from `CANONRY_SECRET_<FIELD>`, or prompted for on a
+    terminal.
     """
     state = cli_context(ctx)
     found = get_connector(connector)
@@ -66,8 +82,10 @@ def add(
     record = state.run(store)
     state.output.result(
         _record_json(record),
-        lambda: f"{'replaced' if force else 'added'} connection [b]{record.name}[/b] "
-        f"({record.connector}); sync it with `canonry sync {record.name}`",
+        lambda: (
+            f"saved connection [b]{record.name}[/b] "
+            f"({record.connector}); sync it with `canonry sync {record.name}`"
+        ),
     )
 
 
@@ -151,7 +169,9 @@ def _parse_json(text: str | None) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"--config-json is not valid JSON ({exc.msg} at position {exc.pos})") from None
+        raise ConfigError(
+            f"--config-json is not valid JSON ({exc.msg} at position {exc.pos})"
+        ) from None
     if not isinstance(value, dict):
         raise ConfigError(f"--config-json must be a JSON object, got a {type(value).__name__}")
     return value
@@ -179,7 +199,9 @@ def _fill_secrets(config: type[ConnectionConfig], values: dict[str, Any]) -> Non
             values[field] = typer.prompt(field, hide_input=True, err=True)
 
 
-def _validate(name: str, config: type[ConnectionConfig], values: dict[str, Any]) -> ConnectionConfig:
+def _validate(
+    name: str, config: type[ConnectionConfig], values: dict[str, Any]
+) -> ConnectionConfig:
     try:
         return config.model_validate(values)
     except ValidationError as exc:

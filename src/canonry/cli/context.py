@@ -8,7 +8,6 @@ commands get it back with :func:`cli_context` and reach the store through :meth:
 from __future__ import annotations
 
 import asyncio
-import os
 import tomllib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -35,27 +34,27 @@ class CliContext:
     verbose: bool = False
     home: Path | None = None
     database_url: str | None = None
-    settings: Settings = field(default_factory=Settings)
+    _settings: Settings | None = field(default=None, repr=False)
 
-    @classmethod
-    def load(
-        cls,
-        output: Output,
-        *,
-        verbose: bool,
-        home: Path | None,
-        database_url: str | None,
-        config: Path | None,
-    ) -> CliContext:
-        """Resolve the settings (flags over environment over TOML file over defaults)."""
-        _select_config_file(config, home)
+    @property
+    def settings(self) -> Settings:
+        """The resolved settings (loaded on first use unless :meth:`load_settings` ran)."""
+        if self._settings is None:
+            self.load_settings(None)
+        assert self._settings is not None
+        return self._settings
+
+    def load_settings(self, config: Path | None) -> Settings:
+        """Resolve the settings: flags, then environment, then the TOML file, then defaults."""
         try:
-            settings = load_settings(home=home, database_url=database_url)
+            self._settings = load_settings(
+                config_file=config, home=self.home, database_url=self.database_url
+            )
         except ValidationError as exc:
             raise ConfigError(f"invalid settings: {field_problems(exc)}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"the config file is not valid TOML: {exc}") from None
-        return cls(output, verbose, home, database_url, settings)
+        return self._settings
 
     def run(self, fn: Callable[[Database], Awaitable[T]], *, upgrade: bool = True) -> T:
         """``fn(db)`` on the configured database (migrated first unless ``upgrade=False``)."""
@@ -72,10 +71,7 @@ class CliContext:
 
     def location(self, db: Database) -> str:
         """Where ``db`` is, without any password."""
-        if db.embedded:
-            return f"embedded at {(self.settings.home / 'pg').resolve()}"
-        # The store's repr of a Database is its URL without the password.
-        return repr(db).removeprefix("<Database ").removesuffix(">")
+        return db.location
 
 
 async def with_db(
@@ -93,16 +89,6 @@ def cli_context(ctx: typer.Context) -> CliContext:
         found = CliContext()
         ctx.obj = found
     return found
-
-
-def _select_config_file(config: Path | None, home: Path | None) -> None:
-    """Point ``CANONRY_CONFIG`` at ``--config`` (which must exist) or ``--home``'s canonry.toml."""
-    if config is not None:
-        if not config.is_file():
-            raise ConfigError(f"config file {str(config)!r} does not exist; check --config")
-        os.environ["CANONRY_CONFIG"] = str(config)
-    elif home is not None and (home / "canonry.toml").is_file() and "CANONRY_CONFIG" not in os.environ:
-        os.environ["CANONRY_CONFIG"] = str(home / "canonry.toml")
 
 
 def field_problems(exc: ValidationError) -> str:

@@ -5,16 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.console import Group
+from rich.markup import escape
 
 from canonry.cli.context import cli_context
 from canonry.cli.output import examples, table
-from canonry.store import Database
-from canonry.store import migrate
+from canonry.store import Database, migrate
 
-app = typer.Typer(help="Create, upgrade and inspect Canonry's database schema.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Create, upgrade and inspect Canonry's database schema.",
+    no_args_is_help=True,
+)
 
 
-@app.command(epilog=examples("canonry db upgrade", "canonry --database-url postgresql://me@db/canonry db upgrade"))
+@app.command(
+    epilog=examples(
+        "canonry db upgrade", "canonry --database-url postgresql://me@db/canonry db upgrade"
+    )
+)
 def upgrade(ctx: typer.Context) -> None:
     """Apply the schema migrations this database has not had yet.
 
@@ -34,7 +43,7 @@ def upgrade(ctx: typer.Context) -> None:
     applied = result["applied"]
     state.output.result(
         result,
-        lambda: (
+        lambda: escape(
             f"applied {len(applied)} migration(s) to {result['database']}: "
             + ", ".join(f"{m['version']:04d}_{m['name']}" for m in applied)
             if applied
@@ -53,7 +62,11 @@ def status(ctx: typer.Context) -> None:
             done = await migrate.applied(conn)
         shipped = {m.version: m.name for m in migrate.available()}
         rows = [
-            {"version": v, "name": shipped.get(v, "(unknown to this Canonry)"), "applied": v in done}
+            {
+                "version": v,
+                "name": shipped.get(v, "(unknown to this Canonry)"),
+                "applied": v in done,
+            }
             for v in sorted(shipped.keys() | done.keys())
         ]
         pending = [r["version"] for r in rows if not r["applied"]]
@@ -61,15 +74,15 @@ def status(ctx: typer.Context) -> None:
 
     result = state.run(inspect, upgrade=False)
     pending = result["pending"]
-    caption = (
-        f"{len(pending)} pending: run `canonry db upgrade`" if pending else "up to date"
-    )
+    caption = f"{len(pending)} pending: run `canonry db upgrade`" if pending else "up to date"
     state.output.result(
         result,
-        lambda: table(
-            ("version", "name", "applied"),
-            ((r["version"], r["name"], r["applied"]) for r in result["migrations"]),
-            title=f"database: {result['database']}",
-            caption=caption,
+        lambda: Group(
+            f"[b]database[/b]: {escape(result['database'])}",
+            table(
+                ("version", "name", "applied"),
+                ((r["version"], r["name"], r["applied"]) for r in result["migrations"]),
+                caption=caption,
+            ),
         ),
     )

@@ -10,11 +10,15 @@ import typer
 
 from canonry.cli.context import cli_context
 from canonry.cli.output import examples, table
-from canonry.store.database import Conn
 from canonry.store.connections import get_connection
+from canonry.store.database import Conn
 from canonry.store.deadletters import DeadLetterRecord, list_dead_letters
 
-app = typer.Typer(help="Inspect the dead-letter queue: records a sync could not use.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Inspect the dead-letter queue: records a sync could not use.",
+    no_args_is_help=True,
+)
 
 
 class Status(enum.StrEnum):
@@ -37,13 +41,16 @@ class Status(enum.StrEnum):
 )
 def list_(
     ctx: typer.Context,
+    *,
     connection: Annotated[
         str | None, typer.Option("--connection", "-c", help="Only this connection's records.")
     ] = None,
     status: Annotated[
         Status, typer.Option("--status", help="Which records: open (still failing) by default.")
     ] = Status.open,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many, oldest first.")] = 100,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="How many, oldest first.")
+    ] = 100,
 ) -> None:
     """List dead-lettered records: the stage and field that failed, the reason, the raw page.
 
@@ -61,12 +68,32 @@ def list_(
     state.output.result(
         [asdict(d) for d in found],
         lambda: table(
-            ("id", "connection", "stream", "source id", "stage", "field", "reason", "raw page", "created"),
             (
-                (d.id, d.connection, d.stream, d.source_id, d.stage, d.field, d.reason,
-                 d.raw_page_id, d.created_at)
+                "id",
+                "connection",
+                "stream",
+                "source id",
+                "stage",
+                "field",
+                "reason",
+                "raw page",
+                "created",
+            ),
+            (
+                (
+                    d.id,
+                    d.connection,
+                    d.stream,
+                    d.source_id,
+                    d.stage,
+                    d.field,
+                    d.reason,
+                    d.raw_page_id,
+                    d.created_at,
+                )
                 for d in found
-            ),  # fmt: skip
-            caption=f"{len(found)} {status.value} record(s)" + (" (limit reached)" if len(found) == limit else ""),
+            ),
+            caption=f"{len(found)} {status.value} record(s)"
+            + (" (limit reached)" if len(found) == limit else ""),
         ),
     )

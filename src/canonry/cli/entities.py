@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from canonry.canonical import CanonicalEntity, FieldProvenance
 from canonry.cli.context import cli_context
@@ -19,17 +20,29 @@ from canonry.store.entities import (
     list_entities,
 )
 
-app = typer.Typer(help="Read canonical records back, with each field's provenance.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Read canonical records back, with each field's provenance.",
+    no_args_is_help=True,
+)
 
 # The columns `entities list` shows by default (JSON output has them all).
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "employee": (
-        "source_id", "first_name", "last_name", "email", "status", "job_title", "department_source_id",
+        "source_id",
+        "first_name",
+        "last_name",
+        "email",
+        "status",
+        "job_title",
+        "department_source_id",
     ),
     "department": ("source_id", "name", "code", "parent_source_id", "cost_center"),
-}  # fmt: skip
+}
 
-TypeArg = Annotated[str, typer.Argument(metavar="TYPE", help="Entity type: employee or department.")]
+TypeArg = Annotated[
+    str, typer.Argument(metavar="TYPE", help="Entity type: employee or department.")
+]
 ConnectionOpt = Annotated[
     str | None, typer.Option("--connection", "-c", help="Only records from this connection.")
 ]
@@ -50,6 +63,7 @@ def _list_columns(entity: type[CanonicalEntity]) -> tuple[str, ...]:
 )
 def list_(
     ctx: typer.Context,
+    *,
     type_name: TypeArg,
     connection: ConnectionOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Rows per page.")] = 50,
@@ -70,7 +84,13 @@ def list_(
     columns = ("connection", *_list_columns(entity), *(("deleted",) if deleted else ()))
     shown = f"{offset + 1}-{offset + len(rows)}" if rows else "none"
     state.output.result(
-        {"entity": entity.entity_name, "total": total, "offset": offset, "limit": limit, "rows": rows},
+        {
+            "entity": entity.entity_name,
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "rows": rows,
+        },
         lambda: table(
             columns,
             ([row[c] for c in columns] for row in rows),
@@ -81,19 +101,24 @@ def list_(
 
 @app.command(
     epilog=examples(
-        "canonry entities show employee E000042",
-        "canonry entities show employee E000042 --provenance",
-        "canonry --json entities show employee E000042 --connection hr --provenance",
+        "canonry entities show employee E0000042",
+        "canonry entities show employee E0000042 --provenance",
+        "canonry --json entities show employee E0000042 --connection hr --provenance",
     )
 )
 def show(
     ctx: typer.Context,
+    *,
     type_name: TypeArg,
-    source_id: Annotated[str, typer.Argument(help="The record's id in its source system.")],
+    source_id: Annotated[
+        str, typer.Argument(metavar="SOURCE_ID", help="The record's id in its source system.")
+    ],
     connection: ConnectionOpt = None,
     provenance: Annotated[
         bool,
-        typer.Option("--provenance", "-p", help="Show where each field came from: page, path, mapping."),
+        typer.Option(
+            "--provenance", "-p", help="Show where each field came from: page, path, mapping."
+        ),
     ] = False,
 ) -> None:
     """Show one record; with --provenance, the source response and JSON path of every field."""
@@ -107,15 +132,19 @@ def show(
         payload["provenance"] = [p.model_dump(mode="json") for p in trail]
     state.output.result(
         payload,
-        lambda: _provenance_table(entity, source_id, trail)
-        if provenance
-        else table(("field", "value"), fields.items(), title=f"{entity.entity_name} {source_id}"),
+        lambda: (
+            _provenance_table(entity, source_id, trail)
+            if provenance
+            else table(
+                ("field", "value"), fields.items(), title=f"{entity.entity_name} {source_id}"
+            )
+        ),
     )
 
 
 def _provenance_table(
     entity: type[CanonicalEntity], source_id: str, trail: list[FieldProvenance]
-) -> Any:
+) -> Table:
     first = trail[0] if trail else None
     title = f"{entity.entity_name} {source_id}"
     if first is not None:
@@ -123,9 +152,17 @@ def _provenance_table(
     return table(
         ("field", "value", "source", "raw page", "JSON path", "mapping", "observed at", "sync run"),
         (
-            (p.field, p.value, f"{p.connection}/{p.stream}", p.raw_page_id, p.json_path,
-             p.mapping_version, p.observed_at, p.sync_run_id)
+            (
+                p.field,
+                p.value,
+                f"{p.connection}/{p.stream}",
+                p.raw_page_id,
+                p.json_path,
+                p.mapping_version,
+                p.observed_at,
+                p.sync_run_id,
+            )
             for p in trail
-        ),  # fmt: skip
+        ),
         title=title,
     )

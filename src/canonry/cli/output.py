@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,11 +22,12 @@ from rich.markup import escape
 from rich.table import Table
 
 Row = Sequence[object]
+PIPE_WIDTH = 200
 
 
 def examples(*lines: str) -> str:
-    """A command's epilog: its examples, one per line, safe from rich markup."""
-    return "\n\n".join(["[b]Examples[/b]", *(f"  [dim]$[/dim] {escape(line)}" for line in lines)])
+    """A command's epilog (help is rendered as Markdown): its examples, one per line."""
+    return "\n".join(["**Examples**", "", *(f"- `{line}`" for line in lines)])
 
 
 def to_json(payload: Any) -> str:
@@ -37,40 +38,43 @@ def to_json(payload: Any) -> str:
 
 
 def _json_default(value: object) -> object:
-    if isinstance(value, Decimal | Path):
+    """What orjson cannot encode itself: decimals (as strings), models, masked secrets."""
+    if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, SecretStr):
-        return "**********"
+        return str(value)  # "**********"
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# How table cells show values, checked in order (bool before int: bool is an int).
+_CELL_FORMATS: tuple[tuple[type, Callable[[Any], str]], ...] = (
+    (bool, lambda v: "yes" if v else "no"),
+    (dt.datetime, lambda v: v.isoformat(sep=" ", timespec="seconds")),
+    (dt.date, lambda v: v.isoformat()),
+    (float, lambda v: f"{v:,.1f}"),
+    (int, lambda v: f"{v:,}"),
+    (enum.Enum, lambda v: str(v.value)),
+)
 
 
 def cell(value: object) -> str:
     """A value as a table cell: empty for None, ISO dates, seconds-precision times."""
     if value is None:
         return ""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, enum.Enum):
-        return str(value.value)
+    for kind, fmt in _CELL_FORMATS:
+        if isinstance(value, kind):
+            return fmt(value)
     return str(value)
 
 
 def table(
-    columns: Sequence[str], rows: Iterable[Row], *, title: str | None = None, caption: str | None = None
+    columns: Sequence[str],
+    rows: Iterable[Row],
+    *,
+    title: str | None = None,
+    caption: str | None = None,
 ) -> Table:
     """A rich table of ``rows``; columns holding only numbers are right-aligned."""
     rows = list(rows)
@@ -78,7 +82,9 @@ def table(
     for index, name in enumerate(columns):
         values = [row[index] for row in rows if row[index] is not None]
         numeric = bool(values) and all(_is_number(v) for v in values)
-        out.add_column(name, justify="right" if numeric else "left", overflow="fold")
+        out.add_column(
+            name, justify="right" if numeric else "left", no_wrap=numeric, overflow="fold"
+        )
     for row in rows:
         out.add_row(*(escape(cell(v)) for v in row))
     return out
@@ -88,34 +94,39 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
+def _pipe_width() -> int | None:
+    """Tables piped to a file or another program get room (rich would assume 80 columns)."""
+    return None if sys.stdout.isatty() or "COLUMNS" in os.environ else PIPE_WIDTH
+
+
 @dataclasses.dataclass
 class Output:
     """Where one command invocation writes: JSON-only when ``json`` is set."""
 
     json: bool = False
-    out: Console = dataclasses.field(default_factory=lambda: Console(highlight=False))
+    out: Console = dataclasses.field(
+        default_factory=lambda: Console(highlight=False, width=_pipe_width())
+    )
     err: Console = dataclasses.field(default_factory=lambda: Console(stderr=True, highlight=False))
 
-    def result(self, payload: Any, render: Callable[[], RenderableType | None]) -> None:
+    def result(self, payload: Any, render: Callable[[], RenderableType]) -> None:
         """The command's data: ``payload`` as JSON with --json, else what ``render`` draws."""
         if self.json:
             sys.stdout.write(to_json(payload) + "\n")
             sys.stdout.flush()
-            return
-        renderable = render()
-        if renderable is not None:
-            self.out.print(renderable)
+        else:
+            self.out.print(render())
 
     def note(self, message: str) -> None:
         """A remark for people on stderr (rich markup allowed); silent with --json."""
         if not self.json:
             self.err.print(message, soft_wrap=True)
 
-    def error(self, exc: BaseException, exit_code: int, hint: str = "") -> None:
+    def error(self, message: str, *, kind: str, exit_code: int, hint: str = "") -> None:
         """One ``error: ...`` line on stderr, and with --json the error document on stdout."""
-        message = str(exc).strip().replace("\n", " ") or type(exc).__name__
+        message = " ".join(message.split()) or kind
         self.err.print(f"[bold red]error:[/] {escape(message)}{escape(hint)}", soft_wrap=True)
         if self.json:
-            doc = {"error": message, "type": type(exc).__name__, "exit_code": exit_code}
+            doc = {"error": message, "type": kind, "exit_code": exit_code}
             sys.stdout.write(to_json(doc) + "\n")
             sys.stdout.flush()

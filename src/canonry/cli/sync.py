@@ -22,7 +22,7 @@ from canonry.store.runs import RunRecord, list_runs
 from canonry.sync import StreamProgress, SyncResult, run_sync
 from canonry.sync.engine import Progress as ProgressCallback
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode="markdown")
 
 COUNTS = ("fetched", "inserted", "updated", "unchanged", "deleted", "dead_lettered")
 
@@ -52,8 +52,10 @@ class SyncProgress:
             f"[yellow]~{c.updated:,}[/] ={c.unchanged:,} [red]-{c.deleted:,}[/] "
             f"[magenta]!{c.dead_lettered:,}[/]  {rate:>8,.0f} rec/s"
         )
-        done = {"total": 1, "completed": 1} if state.done else {}
-        self._progress.update(task, detail=detail, **done)
+        if state.done:
+            self._progress.update(task, detail=detail, total=1, completed=1)
+        else:
+            self._progress.update(task, detail=detail)
 
     @classmethod
     @contextlib.contextmanager
@@ -91,7 +93,10 @@ def records_per_s(result: SyncResult) -> float:
 
 
 def _summary(result: SyncResult) -> Table:
-    rows = [(name, s.pages, *(getattr(s.counts, k) for k in COUNTS)) for name, s in result.streams.items()]
+    rows = [
+        (name, s.pages, *(getattr(s.counts, k) for k in COUNTS))
+        for name, s in result.streams.items()
+    ]
     pages = sum(s.pages for s in result.streams.values())
     rows.append(("total", pages, *(getattr(result.totals, k) for k in COUNTS)))
     stats = result.stats
@@ -114,7 +119,10 @@ def _summary(result: SyncResult) -> Table:
 )
 def sync(
     ctx: typer.Context,
-    connection: Annotated[str, typer.Argument(help="The connection to sync.")],
+    *,
+    connection: Annotated[
+        str, typer.Argument(metavar="CONNECTION", help="The connection to sync.")
+    ],
     full: Annotated[
         bool, typer.Option("--full", help="Fetch everything, ignoring the stored watermarks.")
     ] = False,
@@ -133,7 +141,9 @@ def sync(
 
     async def go(db: Database) -> SyncResult:
         with SyncProgress.shown(out.err, enabled=not out.json) as progress:
-            return await run_sync(db, connection, full=full, streams=streams or None, progress=progress)
+            return await run_sync(
+                db, connection, full=full, streams=streams or None, progress=progress
+            )
 
     result = state.run(go)
     out.result(result_json(result), lambda: _summary(result))
@@ -143,13 +153,18 @@ def _run_json(run: RunRecord) -> dict[str, Any]:
     return {**asdict(run), "seconds": run.seconds}
 
 
-@app.command(epilog=examples("canonry runs", "canonry runs --connection hr --limit 5", "canonry --json runs"))
+@app.command(
+    epilog=examples("canonry runs", "canonry runs --connection hr --limit 5", "canonry --json runs")
+)
 def runs(
     ctx: typer.Context,
+    *,
     connection: Annotated[
         str | None, typer.Option("--connection", "-c", help="Only this connection's runs.")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs, newest first.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="How many runs, newest first.")
+    ] = 20,
 ) -> None:
     """List recent sync runs, newest first, with what each one did."""
     state = cli_context(ctx)
@@ -166,10 +181,18 @@ def runs(
         lambda: table(
             [c.replace("_", "-") for c in columns],
             (
-                (r.id, r.connection, r.mode, r.status, r.started_at, r.seconds,
-                 *(getattr(r, k) for k in COUNTS), r.error)
+                (
+                    r.id,
+                    r.connection,
+                    r.mode,
+                    r.status,
+                    r.started_at,
+                    r.seconds,
+                    *(getattr(r, k) for k in COUNTS),
+                    r.error,
+                )
                 for r in found
-            ),  # fmt: skip
+            ),
             caption=None if found else "no runs yet: start one with `canonry sync CONNECTION`",
         ),
     )

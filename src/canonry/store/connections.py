@@ -117,3 +117,9 @@ async def load_config(
             f"connection {record.name!r} has an invalid config ({problems}); "
             "add it again with --force"
         ) from None
+
+
+async def delete_connection(conn: Conn, name: str) -> bool:
+    """Remove a connection and, by cascade, its runs, watermarks, archive, entities and DLQ."""
+    cur = await conn.execute("DELETE FROM canonry.connections WHERE name = %s", (name,))
+    return cur.rowcount > 0

@@ -29,8 +29,14 @@ class Database:
     _server: Any = None
 
     def __repr__(self) -> str:
-        where = "embedded" if self.embedded else _safe_url(self.url)
-        return f"<Database {where}>"
+        return f"<Database {self.location}>"
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, safe to print: the embedded folder, or the URL sans password."""
+        if self._server is not None:
+            return f"embedded at {self._server.pgdata}"
+        return _safe_url(self.url)
 
     async def connect(self, *, autocommit: bool = False) -> Conn:
         """A new connection; the caller closes it (``async with await db.connect()``)."""

@@ -40,3 +40,17 @@ async def list_dead_letters(
         {"conn": connection, "status": status, "limit": limit},
     )
     return [DeadLetterRecord(*row) for row in await cur.fetchall()]
+
+
+async def dead_letter_depth(
+    conn: Conn, *, connection: str | None = None, status: str = "open"
+) -> dict[tuple[str, str], int]:
+    """How many dead letters each (connection, stream) holds in ``status``."""
+    cur = await conn.execute(
+        "SELECT c.name, d.stream, count(*) FROM canonry.dead_letters d"
+        " JOIN canonry.connections c ON c.id = d.connection_id"
+        " WHERE d.status = %(status)s AND (%(conn)s::text IS NULL OR c.name = %(conn)s)"
+        " GROUP BY c.name, d.stream",
+        {"status": status, "conn": connection},
+    )
+    return {(name, stream): int(n) for name, stream, n in await cur.fetchall()}

@@ -60,8 +60,7 @@ async def start_run(lock_conn: Conn, connection_id: int, mode: str, streams: lis
         await lock_conn.execute("SELECT pg_advisory_lock(%s, %s)", (_LOCK_CLASS, connection_id))
     except psycopg.errors.LockNotAvailable:
         raise ConfigError(
-            "another sync of this connection is running; wait for it to finish "
-            "(see `canonry runs`)"
+            "another sync of this connection is running; wait for it to finish (see `canonry runs`)"
         ) from None
     finally:
         await lock_conn.execute("RESET lock_timeout")

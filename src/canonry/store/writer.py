@@ -202,6 +202,10 @@ class PageWriter:
         return cur.rowcount
 
     async def _insert_dead(self, page: MappedPage, page_id: int) -> None:
+        """Dead-letter the page's failures; a record's older open entries are superseded."""
+        ids = [d.source_id for d in page.dead if d.source_id is not None]
+        if ids and self._open_dead_letters:
+            await self._supersede_ids(ids)
         async with self._conn.cursor() as cur:
             await cur.executemany(
                 "INSERT INTO canonry.dead_letters (connection_id, stream, sync_run_id, raw_page_id,"
@@ -219,11 +223,14 @@ class PageWriter:
 
     async def _supersede(self, page: MappedPage) -> None:
         """A clean version of a record resolves its open dead letters."""
+        await self._supersede_ids([r[0] for r in page.rows])
+
+    async def _supersede_ids(self, source_ids: list[str]) -> None:
         await self._conn.execute(
             "UPDATE canonry.dead_letters SET status = 'superseded', resolved_at = now()"
             " WHERE connection_id = %s AND stream = %s AND status = 'open'"
             " AND source_id = ANY(%s)",
-            (self._connection_id, self._stream, [r[0] for r in page.rows]),
+            (self._connection_id, self._stream, source_ids),
         )
 
     async def _advance(self, watermark: dt.datetime) -> None:
@@ -267,6 +274,15 @@ async def read_watermark(conn: Conn, connection_id: int, stream: str) -> dt.date
     )
     row = await cur.fetchone()
     return row[0] if row else None
+
+
+async def list_watermarks(conn: Conn, connection_id: int) -> dict[str, dt.datetime | None]:
+    """Every stream's committed watermark for a connection."""
+    cur = await conn.execute(
+        "SELECT stream, cursor_value FROM canonry.watermarks WHERE connection_id = %s",
+        (connection_id,),
+    )
+    return dict(await cur.fetchall())
 
 
 async def register_mapping(
