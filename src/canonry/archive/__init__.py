@@ -1,5 +1,11 @@
 """The archive stage: every response page kept as received (compressed, hashed, redacted)."""
 
-from canonry.archive.page import ArchivedPage, CorruptArchiveError, archive_page, restore_body
+from canonry.archive.page import (
+    ArchivedPage,
+    CorruptArchiveError,
+    archive_body,
+    archive_page,
+    restore_body,
+)
 
-__all__ = ["ArchivedPage", "CorruptArchiveError", "archive_page", "restore_body"]
+__all__ = ["ArchivedPage", "CorruptArchiveError", "archive_body", "archive_page", "restore_body"]

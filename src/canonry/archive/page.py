@@ -58,16 +58,37 @@ def _decompressor() -> zstandard.ZstdDecompressor:
 def archive_page(page: FetchedPage) -> ArchivedPage:
     """The archive entry for a fetched page: request (redacted), status, headers, body."""
     r = page.response
+    return archive_body(
+        page.stream,
+        {"method": r.method, "url": r.url, "params": r.params},
+        r.status,
+        r.headers,
+        r.body,
+        r.fetched_at,
+        len(page.records),
+    )
+
+
+def archive_body(  # noqa: PLR0917 - the fields of one response, in their natural order
+    stream: str,
+    request: dict[str, Any],
+    status: int,
+    headers: dict[str, str],
+    body: bytes,
+    fetched_at: dt.datetime,
+    record_count: int,
+) -> ArchivedPage:
+    """The archive entry for a response body as received (compressed and hashed here)."""
     return ArchivedPage(
-        stream=page.stream,
-        request={"method": r.method, "url": r.url, "params": r.params},
-        status=r.status,
-        headers=r.headers,
-        body=_compressor().compress(r.body),
-        body_size=len(r.body),
-        content_hash=hashlib.sha256(r.body).digest(),
-        fetched_at=r.fetched_at,
-        record_count=len(page.records),
+        stream=stream,
+        request=request,
+        status=status,
+        headers=headers,
+        body=_compressor().compress(body),
+        body_size=len(body),
+        content_hash=hashlib.sha256(body).digest(),
+        fetched_at=fetched_at,
+        record_count=record_count,
     )
 
 

@@ -1,6 +1,31 @@
-"""Canonical entities: the typed contract every source maps into. Depends on nothing else."""
+"""Canonical entities: the typed contract every source maps into. Depends on nothing else.
+
+``ENTITY_TYPES`` are the entities the store has tables for; ``CONTRACTS`` is every
+canonical entity (HR, finance, commerce), the set ``canonry schema`` exports and checks.
+"""
 
 from canonry.canonical.base import CanonicalEntity
+from canonry.canonical.commerce import (
+    MenuItem,
+    MerchantLocation,
+    Order,
+    OrderLine,
+    OrderLineModifier,
+    OrderState,
+)
+from canonry.canonical.finance import (
+    Customer,
+    GLAccount,
+    GLAccountType,
+    Invoice,
+    InvoiceDirection,
+    InvoiceLine,
+    InvoiceStatus,
+    PartyStatus,
+    Payment,
+    PaymentMethod,
+    Vendor,
+)
 from canonry.canonical.hr import (
     Department,
     Employee,
@@ -8,19 +33,54 @@ from canonry.canonical.hr import (
     EmploymentType,
     PayPeriod,
 )
+from canonry.canonical.money import Money
 from canonry.canonical.provenance import FieldProvenance
+from canonry.canonical.workforce import Compensation, CompensationPeriod, Job, JobStatus, Location
 
 ENTITY_TYPES: dict[str, type[CanonicalEntity]] = {
     cls.entity_name: cls for cls in (Employee, Department)
 }
 
+CONTRACTS: dict[str, type[CanonicalEntity]] = {
+    cls.entity_name: cls
+    for cls in (
+        Employee, Department, Location, Job, Compensation,
+        Vendor, Customer, Invoice, Payment, GLAccount,
+        MerchantLocation, MenuItem, Order,
+    )
+}  # fmt: skip
+
 __all__ = [
+    "CONTRACTS",
     "ENTITY_TYPES",
     "CanonicalEntity",
+    "Compensation",
+    "CompensationPeriod",
+    "Customer",
     "Department",
     "Employee",
     "EmploymentStatus",
     "EmploymentType",
     "FieldProvenance",
+    "GLAccount",
+    "GLAccountType",
+    "Invoice",
+    "InvoiceDirection",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "Job",
+    "JobStatus",
+    "Location",
+    "MenuItem",
+    "MerchantLocation",
+    "Money",
+    "Order",
+    "OrderLine",
+    "OrderLineModifier",
+    "OrderState",
+    "PartyStatus",
     "PayPeriod",
+    "Payment",
+    "PaymentMethod",
+    "Vendor",
 ]

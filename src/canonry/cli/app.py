@@ -18,6 +18,7 @@ from typer.main import get_command
 
 from canonry import __version__
 from canonry.cli import connections, db, demo, dlq, entities, sandbox, status, sync
+from canonry.cli import schema as schema_cli
 from canonry.cli.context import CliContext
 from canonry.cli.output import Output, examples
 from canonry.errors import CanonryError
@@ -144,6 +145,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(status.app)
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(demo.app)
+app.add_typer(schema_cli.app, name="schema")
 
 
 def main() -> None:

@@ -1,4 +1,9 @@
-"""One HTTP client per connection: auth, timeouts, connection limits, retries, body caps."""
+"""One HTTP client per connection: auth, limits, breaker, retries, timeouts, body caps.
+
+A request goes: breaker (fail fast while open) -> rate limiter (wait for a slot) ->
+in-flight semaphore -> httpx (auth flow, timeouts) -> classification -> retry loop. Reads are
+retried; writes only when they carry an ``Idempotency-Key``, so a retry cannot apply twice.
+"""
 
 from __future__ import annotations
 
@@ -7,55 +12,32 @@ import datetime as dt
 import random
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 import orjson
 
-from canonry.errors import (
-    AuthError,
-    PermanentSourceError,
-    SourceError,
-    TransientSourceError,
-)
+from canonry.errors import SourceError, TransientSourceError
 from canonry.http.auth import build_auth
+from canonry.http.classify import Received, Retryable, decode
+from canonry.http.errors import TransientHTTPError
+from canonry.http.oauth import OAuth2Flow
+from canonry.http.options import ClientOptions, legacy_options
 from canonry.http.redact import redact_params
-from canonry.http.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
+from canonry.http.retry import WRITE_METHODS, RetryPolicy
+from canonry.http.shared import Guards, guards_for
 from canonry.http.stats import PlumbingStats
+from canonry.http.wire import KEPT_HEADERS, JSONResponse, Request, read_capped
 from canonry.sdk.auth import AuthSpec
-
-KEPT_HEADERS = (
-    "content-type",
-    "date",
-    "etag",
-    "last-modified",
-    "link",
-    "retry-after",
-    "x-request-id",
-    "x-ratelimit-limit",
-    "x-ratelimit-remaining",
-    "x-ratelimit-reset",
-)
-
-
-@dataclass(frozen=True)
-class JSONResponse:
-    """A successful response, read whole and decoded, with what the archive keeps of it."""
-
-    method: str
-    url: str
-    params: dict[str, str]
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    payload: Any
-    fetched_at: dt.datetime
 
 
 class SourceClient:
-    """Async client for one connection. Use as ``async with SourceClient(...) as c``."""
+    """Async client for one connection. Use as ``async with SourceClient(...) as c``.
+
+    The legacy keywords (``retry``, ``timeout_s``, ``max_connections``, ``max_body_bytes``)
+    override the matching ``options`` fields, so existing callers keep working.
+    """
 
     def __init__(
         self,
@@ -63,29 +45,37 @@ class SourceClient:
         auth: AuthSpec,
         *,
         headers: Mapping[str, str] | None = None,
-        retry: RetryPolicy | None = None,
-        timeout_s: float = 30.0,
-        max_connections: int = 8,
-        max_body_bytes: int = 64 * 1024 * 1024,
+        options: ClientOptions | None = None,
         secrets: tuple[str, ...] = (),
         seed: int | None = None,
+        guards: Guards | None = None,
+        retry: RetryPolicy | None = None,
+        timeout_s: float | None = None,
+        max_connections: int | None = None,
+        max_body_bytes: int | None = None,
     ) -> None:
+        opts = legacy_options(
+            options or ClientOptions(), retry, timeout_s, max_connections, max_body_bytes
+        )
+        self.options = opts
         self.stats = PlumbingStats()
-        self._retry = retry or RetryPolicy()
-        self._max_body = max_body_bytes
-        self._secrets = tuple(s for s in (*secrets, *auth.secrets()) if s)
+        self.guards = guards or guards_for(opts)
+        self._static_secrets = tuple(s for s in (*secrets, *auth.secrets()) if s)
         self._rng = random.Random(seed)
+        self._in_flight = asyncio.Semaphore(opts.max_in_flight)
+        self._auth = build_auth(auth, self.stats)
         self._client = httpx.AsyncClient(
             base_url=base_url,
-            auth=build_auth(auth, self.stats),
+            auth=self._auth,
             headers={"Accept": "application/json", **(headers or {})},
-            timeout=httpx.Timeout(timeout_s),
-            limits=httpx.Limits(max_connections=max_connections),
+            timeout=httpx.Timeout(opts.timeout_s, connect=opts.connect_timeout_s),
+            limits=httpx.Limits(max_connections=opts.max_in_flight),
             follow_redirects=False,
         )
 
     def __repr__(self) -> str:
-        return f"<SourceClient {self._client.base_url} {self.stats!r}>"
+        g = self.guards
+        return f"<SourceClient {self._client.base_url} {g.breaker!r} {g.limiter!r} {self.stats!r}>"
 
     async def __aenter__(self) -> Self:
         return self
@@ -95,100 +85,161 @@ class SourceClient:
     ) -> None:
         await self._client.aclose()
 
-    async def get_json(self, path: str, params: Mapping[str, str]) -> JSONResponse:
-        """GET ``path`` and decode it, retrying transient failures within the policy."""
+    async def get_json(
+        self, path: str, params: Mapping[str, str], *, records_path: str | None = None
+    ) -> JSONResponse:
+        """GET ``path`` and decode it, retrying transient failures within the policy.
+
+        ``records_path`` tells an empty-handed error body (``{"error": ...}``) from data.
+        """
+        return await self._with_retries(Request("GET", path, params, records_path=records_path))
+
+    async def send_json(
+        self,
+        method: str,
+        path: str,
+        json_body: Any,
+        idempotency_key: str | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> JSONResponse:
+        """Send a write; retried only with an ``idempotency_key`` (see ``idempotency_key()``)."""
+        method = method.upper()
+        if method not in WRITE_METHODS:
+            raise ValueError(f"send_json is for writes ({sorted(WRITE_METHODS)}), got {method!r}")
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        request = Request(
+            method, path, params or {}, orjson.dumps(json_body), headers, bool(idempotency_key)
+        )
+        return await self._with_retries(request)
+
+    async def _with_retries(self, req: Request) -> JSONResponse:
         started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
-            retry_after: float | None = None
             try:
-                return await self._attempt(path, params)
-            except _Retryable as exc:
+                return await self._attempt(req, attempt)
+            except Retryable as exc:
                 error: SourceError = exc.error
                 retry_after = exc.retry_after
-            wait = self._retry.delay(attempt, retry_after, time.monotonic() - started, self._rng)
+            if not req.retryable:
+                raise TransientHTTPError(
+                    f"{error} — not retried: a {req.method} without an idempotency key may "
+                    "already have been applied; pass idempotency_key= to make it retryable",
+                    status=getattr(error, "status", None),
+                ) from error
+            refusal = self.guards.breaker.refusal(time.monotonic(), cause=str(error))
+            if refusal is not None:
+                raise refusal from error  # never retry into an open breaker
+            wait = self.options.retry.delay(
+                attempt, retry_after, time.monotonic() - started, self._rng
+            )
             if wait is None:
-                raise TransientSourceError(
+                raise TransientHTTPError(
                     f"{error} — gave up after {attempt} attempts in "
-                    f"{time.monotonic() - started:.1f}s; the source is failing, try again later"
+                    f"{time.monotonic() - started:.1f}s; the source is failing, try again later",
+                    status=getattr(error, "status", None),
                 ) from error
             self.stats.retries += 1
             self.stats.retry_wait_s += wait
             await asyncio.sleep(wait)
 
-    async def _attempt(self, path: str, params: Mapping[str, str]) -> JSONResponse:
+    async def _attempt(self, req: Request, attempt: int) -> JSONResponse:
+        breaker, limiter = self.guards.breaker, self.guards.limiter
+        breaker.before_request(time.monotonic())
+        ok: bool | None = None  # None: no verdict on the source (cancelled, local error)
+        try:
+            wait = limiter.reserve(time.monotonic())
+            if wait > 0:
+                self.stats.rate_limit_wait_s += wait
+                await asyncio.sleep(wait)
+            async with self._in_flight:
+                got, response = await self._send(req)
+            ok, now = True, time.monotonic()
+            if limiter.on_response(got.status, response.headers, now, time.time()):
+                self.stats.rate_limited += 1
+            try:
+                payload = decode(
+                    got,
+                    secrets=self._secrets(),
+                    records_path=req.records_path,
+                    final_attempt=attempt >= self.options.error_body_attempts,
+                    allow_empty=req.method != "GET",
+                )
+            except Retryable as exc:
+                if exc.retry_after is not None:
+                    limiter.pause_until(now + exc.retry_after, now)
+                ok = not exc.source_failed
+                raise
+            except SourceError:
+                self.stats.permanent_errors += 1  # the source is up; the request is wrong
+                raise
+            return self._response(req, got, response, payload)
+        except Retryable:
+            ok = bool(ok)  # a transport failure (no response) counts against the source
+            raise
+        finally:
+            if breaker.record(ok, time.monotonic()):
+                self.stats.breaker_opened += 1
+
+    async def _send(self, req: Request) -> tuple[Received, httpx.Response]:
         self.stats.requests += 1
-        shown = self._shown(path, params)
+        shown = self._shown(req)
+        request = self._client.build_request(
+            req.method, req.path, params=req.params, content=req.content, headers=req.headers
+        )
         try:
-            async with self._client.stream("GET", path, params=params) as response:
-                body = await self._read_capped(response, shown)
+            async with asyncio.timeout(self.options.deadline_s):  # bounds a slow-drip body too
+                response = await self._client.send(request, stream=True)
+                try:
+                    body = await read_capped(response, shown, self.options.max_body_bytes)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            deadline = self.options.deadline_s
+            error = TransientHTTPError(f"{shown} took longer than the {deadline}s deadline")
+            raise Retryable(error) from None
         except httpx.TimeoutException as exc:
-            raise _Retryable(
-                TransientSourceError(f"GET {shown} timed out ({type(exc).__name__})")
-            ) from None
+            error = TransientHTTPError(f"{shown} timed out ({type(exc).__name__})")
+            raise Retryable(error) from None
         except httpx.TransportError as exc:
-            raise _Retryable(
-                TransientSourceError(f"GET {shown} failed: {type(exc).__name__}")
-            ) from None
+            error = TransientHTTPError(f"{shown} failed: {type(exc).__name__}")
+            raise Retryable(error) from None
+        except TransientSourceError as exc:  # the token endpoint failed transiently
+            raise Retryable(exc) from None
         self.stats.bytes_received += len(body)
-        fetched_at = dt.datetime.now(dt.UTC)
-        status = response.status_code
-        if status in RETRYABLE_STATUS:
-            ra = parse_retry_after(response.headers.get("retry-after"), fetched_at)
-            raise _Retryable(TransientSourceError(f"GET {shown} answered HTTP {status}"), ra)
-        if status in (401, 403):
-            raise AuthError(
-                f"GET {shown} was refused with HTTP {status} even after refreshing credentials; "
-                "check the connection's credentials and scopes"
-            )
-        if status >= 400 or status < 200:
-            raise PermanentSourceError(
-                f"GET {shown} answered HTTP {status}: {body[:200].decode(errors='replace')!r}"
-            )
-        try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise _Retryable(
-                TransientSourceError(f"GET {shown} returned invalid JSON ({exc.msg} at {exc.pos})")
-            ) from None
+        got = Received(
+            shown,
+            response.status_code,
+            response.headers.get("retry-after"),
+            body,
+            dt.datetime.now(dt.UTC),
+        )
+        return got, response
+
+    def _response(
+        self, req: Request, got: Received, response: httpx.Response, payload: Any
+    ) -> JSONResponse:
         return JSONResponse(
-            method="GET",
+            method=req.method,
             url=str(response.request.url.copy_with(query=None)),
-            params=redact_params(params, self._secrets),
-            status=status,
+            params=redact_params(req.params, self._secrets()),
+            status=got.status,
             headers={k: response.headers[k] for k in KEPT_HEADERS if k in response.headers},
-            body=body,
+            body=got.body,
             payload=payload,
-            fetched_at=fetched_at,
+            fetched_at=got.fetched_at,
         )
 
-    async def _read_capped(self, response: httpx.Response, shown: str) -> bytes:
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self._max_body:
-            raise PermanentSourceError(
-                f"GET {shown} declared a {int(declared)}-byte body, over the "
-                f"{self._max_body}-byte limit; lower the page size"
-            )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self._max_body:
-                raise PermanentSourceError(
-                    f"GET {shown} sent more than {self._max_body} bytes; lower the page size"
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _secrets(self) -> tuple[str, ...]:
+        """Every secret to mask now, including tokens minted since the client started."""
+        if isinstance(self._auth, OAuth2Flow):
+            return (*self._static_secrets, *self._auth.live_secrets())
+        return self._static_secrets
 
-    def _shown(self, path: str, params: Mapping[str, str]) -> str:
-        safe = redact_params(params, self._secrets)
+    def _shown(self, req: Request) -> str:
+        safe = redact_params(req.params, self._secrets())
         query = "&".join(f"{k}={v}" for k, v in safe.items())
-        return f"{path}?{query}" if query else path
-
-
-class _Retryable(Exception):  # noqa: N818 - internal control flow, never escapes this module
-    def __init__(self, error: SourceError, retry_after: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retry_after = retry_after
+        return f"{req.method} {req.path}?{query}" if query else f"{req.method} {req.path}"

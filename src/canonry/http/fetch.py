@@ -1,16 +1,26 @@
-"""Walking a stream's pages: the paginator decides, the client fetches."""
+"""Walking a stream's pages: the paginator decides, the client fetches.
+
+Besides each paginator's own checks, the walk refuses to loop: params already requested,
+or the same non-empty page twice in a row, raise ``PermanentSourceError``; so does passing
+``max_pages`` (a safety cap, not a budget: raise it for truly huge streams).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from canonry.errors import PermanentSourceError
-from canonry.http.client import JSONResponse, SourceClient
+from canonry.http.client import SourceClient
+from canonry.http.wire import JSONResponse
 from canonry.sdk.connector import Stream
-from canonry.sdk.pagination import Paginator, Params
+from canonry.sdk.pagination import Paginator, Params, Refetch
 from canonry.sdk.paths import get_path
+
+MAX_PAGES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -28,18 +38,56 @@ async def iter_pages(
     stream: Stream,
     start_params: Mapping[str, str],
     paginator: Paginator | None = None,
+    *,
+    max_pages: int = MAX_PAGES,
+    now: dt.datetime | None = None,
 ) -> AsyncIterator[FetchedPage]:
-    """Every page of ``stream`` from ``start_params`` on, until the paginator says done."""
+    """Every page of ``stream`` from ``start_params`` on, until the paginator says done.
+
+    ``now`` (default: when the walk starts) bounds time-window paginators, so a sync never
+    chases records created while it runs; the next run picks those up.
+    """
     pager = paginator or stream.pagination
-    params: Params = {**stream.params, **pager.first_params(), **start_params}
-    while True:
-        response = await client.get_json(stream.path, params)
+    now = now or dt.datetime.now(dt.UTC)
+    params = pager.begin({**stream.params, **pager.first_params(), **start_params}, now)
+    seen: set[bytes] = set()
+    last_digest = b""
+    for _ in range(max_pages):
+        seen.add(_key(params))
+        response = await client.get_json(stream.path, params, records_path=stream.records_path)
         records = _records(response, stream)
-        next_params = pager.next_params(params, response.payload, response.headers, len(records))
+        next_params = pager.next_params(
+            params, response.payload, response.headers, len(records), url=response.url, now=now
+        )
+        if isinstance(next_params, Refetch):  # the page is superseded by narrower requests
+            params = dict(next_params)
+            continue
+        digest = hashlib.sha256(response.body).digest() if records else b""
+        if digest and digest == last_digest:
+            raise _loop(response, "sent the same page twice in a row")
+        last_digest = digest
         yield FetchedPage(stream.name, response, records, next_params)
         if next_params is None:
             return
+        if _key(next_params) in seen:
+            raise _loop(response, "asked for a page already fetched")
         params = next_params
+    raise PermanentSourceError(
+        f"stream {stream.name!r} passed the safety cap of {max_pages} pages; the source may be "
+        "looping. If the stream really is that large, raise iter_pages(max_pages=...)"
+    )
+
+
+def _key(params: Params) -> bytes:
+    """A compact identity of a request's params (16 bytes, however long the cursor)."""
+    return hashlib.blake2b(repr(sorted(params.items())).encode(), digest_size=16).digest()
+
+
+def _loop(response: JSONResponse, what: str) -> PermanentSourceError:
+    return PermanentSourceError(
+        f"{response.url}: the source {what}; pagination would loop forever. "
+        "Report it to the source's vendor, or cap the sync"
+    )
 
 
 def _records(response: JSONResponse, stream: Stream) -> list[Any]:

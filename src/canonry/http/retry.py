@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import hashlib
 import random
 from dataclasses import dataclass
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -56,3 +58,9 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+def idempotency_key(*parts: object) -> str:
+    """A key stable for one logical write (same parts, same key), for ``Idempotency-Key``."""
+    joined = "\x1f".join(str(p) for p in parts)
+    return hashlib.sha256(joined.encode()).hexdigest()[:32]

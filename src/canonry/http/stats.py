@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 
 @dataclass
 class PlumbingStats:
-    """What it took to get the data: requests, retries, waits, token refreshes."""
+    """What it took to get the data: requests, retries, waits, refreshes, breaker trips."""
 
     requests: int = 0
     retries: int = 0
@@ -15,6 +15,10 @@ class PlumbingStats:
     token_refreshes: int = 0
     auth_retries: int = 0
     bytes_received: int = 0
+    rate_limit_wait_s: float = 0.0
+    rate_limited: int = 0
+    breaker_opened: int = 0
+    permanent_errors: int = 0
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -22,5 +26,7 @@ class PlumbingStats:
     def __repr__(self) -> str:
         return (
             f"<PlumbingStats requests={self.requests} retries={self.retries} "
-            f"waited={self.retry_wait_s:.2f}s refreshes={self.token_refreshes}>"
+            f"waited={self.retry_wait_s:.2f}s refreshes={self.token_refreshes} "
+            f"rate_limited={self.rate_limited} throttled={self.rate_limit_wait_s:.2f}s "
+            f"breaker_opened={self.breaker_opened} permanent={self.permanent_errors}>"
         )

@@ -1,18 +1,17 @@
-"""Apply a stream's mapping to one page. A record that fails is dead-lettered, never dropped."""
+"""Apply a stream's mapping to one page's records; a failing record is dead-lettered."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError
 
-from canonry.archive import ArchivedPage, archive_page
 from canonry.canonical import CanonicalEntity
 from canonry.errors import MappingError, ParseError, RecordError
-from canonry.http import FetchedPage
 from canonry.sdk.connector import Stream
 from canonry.sdk.mapping import MappingContext
 from canonry.sdk.normalize import parse_datetime
@@ -45,33 +44,48 @@ class Tombstone:
 
 
 @dataclass
-class MappedPage:
-    """One page after mapping: its archive entry, rows in column order, and what failed."""
+class MappedRecords:
+    """One page's records after mapping: rows in column order, tombstones, and failures."""
 
-    archived: ArchivedPage
     entity: type[CanonicalEntity]
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     tombstones: list[Tombstone] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
     max_cursor: dt.datetime | None = None
 
-    @property
-    def fetched(self) -> int:
-        return self.archived.record_count
+    def track(self, value: dt.datetime | None) -> None:
+        """Let ``value`` (a record's cursor) raise the page's watermark candidate."""
+        if value is not None and (self.max_cursor is None or value > self.max_cursor):
+            self.max_cursor = value
+
+
+_COLUMNS: dict[type[CanonicalEntity], tuple[str, ...]] = {}
+_GETTERS: dict[type[CanonicalEntity], Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
 
 
 def entity_columns(entity: type[CanonicalEntity]) -> tuple[str, ...]:
     """Stored column order for an entity's rows (the staging COPY uses it)."""
-    return ("source_id", *entity.business_fields(), "source_updated_at", "deleted")
+    cols = _COLUMNS.get(entity)
+    if cols is None:
+        cols = _COLUMNS[entity] = (
+            "source_id", *entity.business_fields(), "source_updated_at", "deleted"
+        )  # fmt: skip
+    return cols
 
 
-def map_page(stream: Stream, page: FetchedPage, ctx: MappingContext) -> MappedPage:
-    """Map every record of ``page``; rows end with the record's index in the page."""
+def _row_getter(entity: type[CanonicalEntity]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    getter = _GETTERS.get(entity)
+    if getter is None:
+        getter = _GETTERS[entity] = itemgetter(*entity_columns(entity))
+    return getter
+
+
+def map_records(stream: Stream, records: list[Any], ctx: MappingContext) -> MappedRecords:
+    """Map every record; each row ends with the record's index in its page."""
     mapping = stream.mapping
-    columns = entity_columns(mapping.entity)
-    out = MappedPage(archived=archive_page(page), entity=mapping.entity)
-    for index, record in enumerate(page.records):
-        _track_cursor(out, stream, record)
+    getter = _row_getter(mapping.entity)
+    out = MappedRecords(entity=mapping.entity)
+    for index, record in enumerate(records):
         try:
             if not isinstance(record, dict):
                 raise ParseError(f"record is a {type(record).__name__}, not an object")
@@ -79,9 +93,12 @@ def map_page(stream: Stream, page: FetchedPage, ctx: MappingContext) -> MappedPa
             if stream.deleted_field and record.get(stream.deleted_field) is True:
                 updated = _cursor(stream, record)
                 out.tombstones.append(Tombstone(source_id, updated, index))
+                out.track(updated)
                 continue
             entity = mapping(record, ctx)
-            out.rows.append((*_values(entity, columns), index))
+            out.rows.append((*getter(entity.__dict__), index))
+            out.track(_cursor(stream, record))
+            continue
         except RecordError as exc:
             out.dead.append(_dead(stream, index, record, exc))
         except ValidationError as exc:
@@ -89,12 +106,8 @@ def map_page(stream: Stream, page: FetchedPage, ctx: MappingContext) -> MappedPa
         except _SHAPE_ERRORS as exc:
             reason = f"mapping raised {type(exc).__name__}: {exc}"
             out.dead.append(_dead(stream, index, record, MappingError(reason)))
+        out.track(_cursor(stream, record))  # a dead-lettered record still moves the watermark
     return out
-
-
-def _values(entity: CanonicalEntity, columns: tuple[str, ...]) -> tuple[Any, ...]:
-    d = entity.__dict__
-    return tuple(v.value if isinstance(v, Enum) else v for v in (d[c] for c in columns))
 
 
 def _primary_key(stream: Stream, record: dict[str, Any]) -> str:
@@ -116,12 +129,6 @@ def _cursor(stream: Stream, record: Any) -> dt.datetime | None:
         return parse_datetime(raw, field=stream.cursor_field)
     except MappingError:
         return None
-
-
-def _track_cursor(out: MappedPage, stream: Stream, record: Any) -> None:
-    value = _cursor(stream, record)
-    if value is not None and (out.max_cursor is None or value > out.max_cursor):
-        out.max_cursor = value
 
 
 def _from_validation(exc: ValidationError) -> MappingError:

@@ -13,18 +13,33 @@ import time
 from types import TracebackType
 
 import uvicorn
+from starlette.applications import Starlette
 from uvicorn.config import LOGGING_CONFIG
 
+from canonry.sandbox.finance_app import build_finance_app
+from canonry.sandbox.finance_data import FinanceSandbox
 from canonry.sandbox.hr_app import build_app
 from canonry.sandbox.hr_data import HRSandbox
+from canonry.sandbox.pos_app import build_pos_app
+from canonry.sandbox.pos_data import POSSandbox
 
 _START_TIMEOUT_S = 10.0
+AnySandbox = HRSandbox | FinanceSandbox | POSSandbox
 
 
-def _config(sb: HRSandbox, host: str, port: int, *, background: bool) -> uvicorn.Config:
+def app_for(sb: AnySandbox) -> Starlette:
+    """The HTTP app of whichever fake system `sb` is."""
+    if isinstance(sb, FinanceSandbox):
+        return build_finance_app(sb)
+    if isinstance(sb, POSSandbox):
+        return build_pos_app(sb)
+    return build_app(sb)
+
+
+def _config(sb: AnySandbox, host: str, port: int, *, background: bool) -> uvicorn.Config:
     """Background servers leave global logging config alone and only report warnings."""
     return uvicorn.Config(
-        build_app(sb),
+        app_for(sb),
         host=host,
         port=port,
         log_level="warning" if background else "info",
@@ -38,13 +53,13 @@ def _config(sb: HRSandbox, host: str, port: int, *, background: bool) -> uvicorn
 
 
 class SandboxServer:
-    """Context manager serving an HRSandbox on 127.0.0.1 from a daemon thread.
+    """Context manager serving a sandbox (HR, finance, POS) on 127.0.0.1 from a daemon thread.
 
     `url` is valid inside the `with` block; leaving it stops uvicorn, joins the thread and
     closes the listening socket. Re-entrant use is not supported; create a new instance.
     """
 
-    def __init__(self, sandbox: HRSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, sandbox: AnySandbox, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sandbox = sandbox
         self.host = host
         self.port = port
@@ -122,6 +137,6 @@ class SandboxServer:
         self.stop()
 
 
-def serve(sb: HRSandbox, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(sb: AnySandbox, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve until interrupted (Ctrl-C), for `canonry sandbox serve hr`."""
     uvicorn.Server(_config(sb, host, port, background=False)).run()

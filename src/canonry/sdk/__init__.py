@@ -14,14 +14,33 @@ from canonry.canonical import (
 )
 from canonry.errors import MappingError, ParseError
 from canonry.sdk import normalize
-from canonry.sdk.auth import AuthSpec, BearerToken, NoAuth, OAuth2ClientCredentials
+from canonry.sdk.auth import (
+    ApiKey,
+    AuthSpec,
+    BasicAuth,
+    BearerToken,
+    NoAuth,
+    OAuth2ClientCredentials,
+    OAuth2RefreshToken,
+)
 from canonry.sdk.connector import ConnectionConfig, Connector, Stream
 from canonry.sdk.mapping import Mapping, MappingContext, Record, maps
-from canonry.sdk.pagination import CursorPagination, Paginator
+from canonry.sdk.pagination import (
+    CursorPagination,
+    LinkHeaderPagination,
+    NextUrlPagination,
+    OffsetPagination,
+    PageNumberPagination,
+    Paginator,
+    Refetch,
+    TimeWindowPagination,
+)
 from canonry.sdk.paths import get_path
 
 __all__ = [
+    "ApiKey",
     "AuthSpec",
+    "BasicAuth",
     "BearerToken",
     "CanonicalEntity",
     "ConnectionConfig",
@@ -31,16 +50,23 @@ __all__ = [
     "Employee",
     "EmploymentStatus",
     "EmploymentType",
+    "LinkHeaderPagination",
     "Mapping",
     "MappingContext",
     "MappingError",
+    "NextUrlPagination",
     "NoAuth",
     "OAuth2ClientCredentials",
+    "OAuth2RefreshToken",
+    "OffsetPagination",
+    "PageNumberPagination",
     "Paginator",
     "ParseError",
     "PayPeriod",
     "Record",
+    "Refetch",
     "Stream",
+    "TimeWindowPagination",
     "get_path",
     "maps",
     "normalize",

@@ -51,3 +51,9 @@ def column_types(entity: type[CanonicalEntity]) -> tuple[str, ...]:
 def table_name(entity: type[CanonicalEntity]) -> str:
     """The table holding ``entity`` rows, in schema ``canonry``."""
     return entity.entity_name
+
+
+@cache
+def staging_types(entity: type[CanonicalEntity]) -> tuple[str, ...]:
+    """Types of a staging row: the entity's columns, then the record's index in its page."""
+    return (*column_types(entity), "int4")

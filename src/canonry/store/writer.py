@@ -10,15 +10,36 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from canonry.archive import ArchivedPage
 from canonry.canonical import CanonicalEntity
-from canonry.mapping import MappedPage, entity_columns
+from canonry.mapping import DeadLetter, Tombstone, entity_columns
 from canonry.store.database import Conn
 from canonry.store.schema import column_types, table_name
+
+
+@dataclass(frozen=True)
+class PageWrite:
+    """Everything one page contributes to the store, ready to apply in one transaction.
+
+    ``archived`` is the raw page to store with it; a replayed page has ``raw_page_id``
+    instead (it is in the archive already). ``copy_payload`` is a binary COPY stream of
+    staging rows (see ``copyfmt``), built where the mapping ran.
+    """
+
+    stream: str
+    archived: ArchivedPage | None
+    raw_page_id: int | None
+    observed_at: dt.datetime
+    fetched: int
+    copy_payload: bytes | None
+    row_ids: list[str]
+    tombstones: list[Tombstone]
+    dead: list[DeadLetter]
+    max_cursor: dt.datetime | None
 
 
 @dataclass
@@ -84,18 +105,25 @@ class PageWriter:
         )
         row = await cur.fetchone()
         self._open_dead_letters = bool(row and row[0])
+        # Each page commits with its watermark, so atomicity is what resuming needs, not
+        # fsync-per-page: if the *server* crashes, the last pages and their watermark are
+        # lost together and simply fetched again. A killed client loses nothing committed.
+        await self._conn.execute("SET synchronous_commit = off")
         await self._conn.commit()
 
-    async def write(self, page: MappedPage, watermark: dt.datetime | None) -> PageCounts:
-        """Store ``page`` and move the watermark to ``watermark`` (if given), atomically."""
+    async def write(self, page: PageWrite, watermark: dt.datetime | None) -> PageCounts:
+        """Apply ``page`` and move the watermark to ``watermark`` (if given), atomically."""
         counts = PageCounts(fetched=page.fetched, dead_lettered=len(page.dead))
         async with self._conn.transaction():
-            page_id = await self._insert_raw(page)
-            if page.rows:
+            page_id = page.raw_page_id
+            if page_id is None:
+                assert page.archived is not None, "a fresh page must carry its archive entry"
+                page_id = await self._insert_raw(page.archived)
+            if page.copy_payload is not None:
                 counts.inserted, counts.updated = await self._upsert_rows(page, page_id)
-                counts.unchanged = len(page.rows) - counts.inserted - counts.updated
+                counts.unchanged = len(page.row_ids) - counts.inserted - counts.updated
                 if self._open_dead_letters:
-                    await self._supersede(page)
+                    await self._supersede_ids(page.row_ids)
             if page.tombstones:
                 counts.deleted = await self._apply_tombstones(page, page_id)
             if page.dead:
@@ -106,8 +134,7 @@ class PageWriter:
             await self._count(counts)
         return counts
 
-    async def _insert_raw(self, page: MappedPage) -> int:
-        a = page.archived
+    async def _insert_raw(self, a: ArchivedPage) -> int:
         cur = await self._conn.execute(
             "INSERT INTO canonry.raw_pages (connection_id, stream, sync_run_id, request, status,"
             " headers, body, body_size, content_hash, record_count, fetched_at)"
@@ -121,21 +148,19 @@ class PageWriter:
         assert row is not None
         return int(row[0])
 
-    async def _upsert_rows(self, page: MappedPage, page_id: int) -> tuple[int, int]:
-        rows = _latest_per_key(page.rows)
+    async def _upsert_rows(self, page: PageWrite, page_id: int) -> tuple[int, int]:
+        assert page.copy_payload is not None
         async with self._conn.cursor() as cur:
             copy_sql = sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(self._stage)
             async with cur.copy(copy_sql) as copy:
-                copy.set_types([*column_types(self._entity), "int4"])
-                for row in rows:
-                    await copy.write_row(row)
+                await copy.write(page.copy_payload)
             await cur.execute(
                 self._upsert,
                 {
                     "connection_id": self._connection_id,
                     "page_id": page_id,
                     "mapping_version": self._mapping_version,
-                    "observed_at": page.archived.fetched_at,
+                    "observed_at": page.observed_at,
                     "run_id": self._run_id,
                 },
             )
@@ -146,12 +171,12 @@ class PageWriter:
     def _upsert_sql(self) -> sql.Composed:
         columns = entity_columns(self._entity)
         ident = [sql.Identifier(c) for c in columns]
-        compared = [c for c in columns if c != "source_id"]
-        prov = ["raw_page_id", "record_index", "mapping_version", "observed_at", "sync_run_id"]
+        compared = [c for c in columns if c != "source_id"] + ["mapping_version"]
+        prov = ["raw_page_id", "record_index", "observed_at", "sync_run_id"]
         return sql.SQL(
             "WITH up AS ("
-            " INSERT INTO canonry.{table} AS t (connection_id, {cols}, {prov})"
-            " SELECT %(connection_id)s, {scols}, %(page_id)s, s.record_index, %(mapping_version)s,"
+            " INSERT INTO canonry.{table} AS t (connection_id, {cols}, mapping_version, {prov})"
+            " SELECT %(connection_id)s, {scols}, %(mapping_version)s, %(page_id)s, s.record_index,"
             "  %(observed_at)s, %(run_id)s FROM {stage} s"
             " ON CONFLICT (connection_id, source_id) DO UPDATE SET {sets}"
             " WHERE ({old}) IS DISTINCT FROM ({new})"
@@ -175,7 +200,7 @@ class PageWriter:
             ),
         )
 
-    async def _apply_tombstones(self, page: MappedPage, page_id: int) -> int:
+    async def _apply_tombstones(self, page: PageWrite, page_id: int) -> int:
         stones = page.tombstones
         cur = await self._conn.execute(
             sql.SQL(
@@ -191,7 +216,7 @@ class PageWriter:
             {
                 "page_id": page_id,
                 "mv": self._mapping_version,
-                "observed_at": page.archived.fetched_at,
+                "observed_at": page.observed_at,
                 "run_id": self._run_id,
                 "connection_id": self._connection_id,
                 "ids": [s.source_id for s in stones],
@@ -201,7 +226,7 @@ class PageWriter:
         )
         return cur.rowcount
 
-    async def _insert_dead(self, page: MappedPage, page_id: int) -> None:
+    async def _insert_dead(self, page: PageWrite, page_id: int) -> None:
         """Dead-letter the page's failures; a record's older open entries are superseded."""
         ids = [d.source_id for d in page.dead if d.source_id is not None]
         if ids and self._open_dead_letters:
@@ -220,10 +245,6 @@ class PageWriter:
                     for d in page.dead
                 ],
             )  # fmt: skip
-
-    async def _supersede(self, page: MappedPage) -> None:
-        """A clean version of a record resolves its open dead letters."""
-        await self._supersede_ids([r[0] for r in page.rows])
 
     async def _supersede_ids(self, source_ids: list[str]) -> None:
         await self._conn.execute(
@@ -257,13 +278,6 @@ class PageWriter:
                 self._run_id,
             ),
         )
-
-
-def _latest_per_key(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """One row per source id (the last one in the page): a page may repeat a record."""
-    if len({r[0] for r in rows}) == len(rows):
-        return rows
-    return list({r[0]: r for r in rows}.values())
 
 
 async def read_watermark(conn: Conn, connection_id: int, stream: str) -> dt.datetime | None:

@@ -10,28 +10,34 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
 from canonry.errors import CanonryError, ConfigError
 from canonry.http import FetchedPage, SourceClient, iter_pages
-from canonry.mapping import map_page
 from canonry.observability import register_secret
 from canonry.sdk.connector import ConnectionConfig, Connector, Stream
-from canonry.sdk.mapping import MappingContext
 from canonry.sdk.registry import get_connector
 from canonry.store import Database
 from canonry.store.connections import get_connection, load_config
 from canonry.store.database import Conn
 from canonry.store.runs import finish_run, start_run
-from canonry.store.writer import PageCounts, PageWriter, read_watermark, register_mapping
+from canonry.store.writer import (
+    PageCounts,
+    PageWrite,
+    PageWriter,
+    read_watermark,
+    register_mapping,
+)
+from canonry.sync.pool import PagePreparer
+from canonry.sync.worker import PageJob
 
 log = structlog.get_logger("canonry.sync")
-QUEUE_PAGES = 4
+QUEUE_PAGES = 6
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -75,8 +81,12 @@ async def run_sync(
     full: bool = False,
     streams: list[str] | None = None,
     progress: Progress | None = None,
+    workers: int = 0,
 ) -> SyncResult:
-    """Sync ``connection`` (all streams, or those named); full ignores the watermarks."""
+    """Sync ``connection`` (all streams, or those named); full ignores the watermarks.
+
+    ``workers`` > 0 maps pages in that many processes once a stream proves large.
+    """
     started = time.monotonic()
     async with await db.connect(autocommit=True) as lock_conn, await db.connect() as conn:
         record = await get_connection(lock_conn, connection)
@@ -87,9 +97,12 @@ async def run_sync(
         run_id = await start_run(lock_conn, record.id, mode, [s.name for s in selected])
         result = SyncResult(run_id, connection, mode, "running", 0.0, {}, {})
         structlog.contextvars.bind_contextvars(connection=connection, sync_run_id=run_id)
-        run = _Run(conn, connector, config, _client(connector, config), record.id, run_id, full)
+        run = _Run(
+            conn, connector, config, _client(connector, config), record.id, run_id, full,
+            connection, PagePreparer(workers),
+        )  # fmt: skip
         try:
-            async with run.client:
+            async with run.client, run.pages:
                 for stream in selected:
                     state = result.streams[stream.name] = StreamProgress(stream.name)
                     await _sync_stream(run, stream, state, progress)
@@ -126,6 +139,8 @@ class _Run:
     connection_id: int
     run_id: int
     full: bool
+    name: str
+    pages: PagePreparer
 
 
 def _select(connector: Connector[Any], names: list[str] | None) -> list[Stream]:
@@ -183,28 +198,28 @@ async def _sync_stream(
     pager = stream.pagination
     if run.config.page_size:
         pager = pager.with_page_size(run.config.page_size)
-    ctx = MappingContext(
-        connection=run.connector.name, timezone=zoneinfo.ZoneInfo(run.config.timezone)
-    )
     log.info("stream.start", stream=stream.name, start=start)
-    queue: asyncio.Queue[FetchedPage | None] = asyncio.Queue(maxsize=QUEUE_PAGES)
+    queue: asyncio.Queue[tuple[asyncio.Future[PageWrite], bool] | None] = asyncio.Queue(
+        maxsize=QUEUE_PAGES
+    )
 
     async def produce() -> None:
         async for page in iter_pages(run.client, stream, start, pager):
-            await queue.put(page)
+            await queue.put((run.pages.submit(_job(run, stream, page)), page.next_params is None))
         await queue.put(None)
 
     producer = asyncio.create_task(produce())
     pending: dt.datetime | None = None
     try:
-        while (page := await _next(queue, producer)) is not None:
-            mapped = map_page(stream, page, ctx)
+        while (item := await _next(queue, producer)) is not None:
+            prepared, last = item
+            page = await prepared
             if stream.cursor_ordered:
-                watermark = mapped.max_cursor
+                watermark = page.max_cursor
             else:  # unordered feed: the watermark moves only once the stream is complete
-                pending = max(filter(None, (pending, mapped.max_cursor)), default=None)
-                watermark = pending if page.next_params is None else None
-            state.counts.add(await writer.write(mapped, watermark))
+                pending = max(filter(None, (pending, page.max_cursor)), default=None)
+                watermark = pending if last else None
+            state.counts.add(await writer.write(page, watermark))
             state.pages += 1
             if progress:
                 progress(state)
@@ -219,9 +234,23 @@ async def _sync_stream(
     log.info("stream.done", stream=stream.name, pages=state.pages, **vars(state.counts))
 
 
-async def _next(
-    queue: asyncio.Queue[FetchedPage | None], producer: asyncio.Task[None]
-) -> FetchedPage | None:
+def _job(run: _Run, stream: Stream, page: FetchedPage) -> PageJob:
+    r = page.response
+    return PageJob(
+        connector=run.connector.name,
+        stream=stream.name,
+        connection=run.name,
+        timezone=run.config.timezone,
+        body=r.body,
+        fetched_at=r.fetched_at,
+        request={"method": r.method, "url": r.url, "params": r.params},
+        status=r.status,
+        headers=r.headers,
+        records=page.records,
+    )
+
+
+async def _next(queue: asyncio.Queue[_T | None], producer: asyncio.Task[None]) -> _T | None:
     """The next page, or the producer's error as soon as it fails (never a hang)."""
     getter = asyncio.ensure_future(queue.get())
     done, _ = await asyncio.wait({getter, producer}, return_when=asyncio.FIRST_COMPLETED)

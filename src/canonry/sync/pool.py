@@ -1,0 +1,65 @@
+"""Where pages are prepared: inline for small streams, in worker processes for large ones.
+
+A sync of a few pages should not pay for starting processes; a sync of thousands should
+not map on the event loop's core. So pages are prepared inline until a run has seen
+``after_pages`` of them, then in a process pool (forkserver, with the worker preloaded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from types import TracebackType
+from typing import Self
+
+from canonry.store.writer import PageWrite
+from canonry.sync.worker import PageJob, prepare
+
+POOL_AFTER_PAGES = 8
+
+
+class PagePreparer:
+    """Prepares pages in order-preserving futures; owns the worker pool, if any."""
+
+    def __init__(self, workers: int, *, after_pages: int = POOL_AFTER_PAGES) -> None:
+        self._workers = workers
+        self._after = after_pages
+        self._seen = 0
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __repr__(self) -> str:
+        where = f"{self._workers} processes" if self._pool else "inline"
+        return f"<PagePreparer {where}, {self._seen} pages>"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def submit(self, job: PageJob) -> asyncio.Future[PageWrite]:
+        """A future of the prepared page; worker jobs carry the body, not decoded records."""
+        self._seen += 1
+        loop = asyncio.get_running_loop()
+        pool = self._pool_if_worth_it()
+        if pool is None:
+            done: asyncio.Future[PageWrite] = loop.create_future()
+            try:
+                done.set_result(prepare(job))
+            except Exception as exc:  # noqa: BLE001 - delivered to the awaiting writer
+                done.set_exception(exc)
+            return done
+        slim = PageJob(**{**job.__dict__, "records": None})  # bytes pickle far cheaper
+        return asyncio.wrap_future(pool.submit(prepare, slim), loop=loop)
+
+    def _pool_if_worth_it(self) -> ProcessPoolExecutor | None:
+        if self._pool is None and self._workers > 0 and self._seen > self._after:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["canonry.sync.worker"])
+            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+        return self._pool

@@ -1,0 +1,124 @@
+"""Turning one response body into a ready-to-apply page write: the CPU-heavy part of a sync.
+
+Runs in worker processes (or inline for small syncs), so it takes and returns plain,
+picklable data: the body as bytes in, a binary COPY payload and a few lists out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import orjson
+
+from canonry.archive import ArchivedPage, CorruptArchiveError, archive_body, restore_body
+from canonry.errors import PermanentSourceError
+from canonry.mapping import DeadLetter, MappedRecords, map_records
+from canonry.sdk.connector import Stream
+from canonry.sdk.mapping import MappingContext
+from canonry.sdk.paths import get_path
+from canonry.sdk.registry import get_connector
+from canonry.store.copyfmt import encode_rows
+from canonry.store.writer import PageWrite
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One page to prepare: a fresh response (to archive) or an archived one (to replay)."""
+
+    connector: str
+    stream: str
+    connection: str
+    timezone: str
+    body: bytes
+    fetched_at: dt.datetime
+    request: dict[str, Any] | None = None
+    status: int = 200
+    headers: dict[str, str] | None = None
+    raw_page_id: int | None = None
+    content_hash: bytes | None = None
+    records: list[Any] | None = None
+
+
+@cache
+def _stream(connector: str, stream: str) -> Stream:
+    return get_connector(connector).stream(stream)
+
+
+@cache
+def _context(connection: str, timezone: str) -> MappingContext:
+    return MappingContext(connection=connection, timezone=zoneinfo.ZoneInfo(timezone))
+
+
+def prepare(job: PageJob) -> PageWrite:
+    """Decode, map and encode one page; replayed pages are restored from the archive first."""
+    stream = _stream(job.connector, job.stream)
+    body = job.body
+    if job.raw_page_id is not None:
+        try:
+            body = restore_body(job.raw_page_id, job.body, job.content_hash)
+        except CorruptArchiveError as exc:
+            return _unreadable(job, stream, None, exc.reason, "archive")
+    records = job.records
+    if records is None:
+        try:
+            records = _records(stream, orjson.loads(body))
+        except (orjson.JSONDecodeError, PermanentSourceError) as exc:
+            archived = _archive(job, body, 0)
+            return _unreadable(job, stream, archived, f"page body is unusable: {exc}", "parse")
+    mapped = map_records(stream, records, _context(job.connection, job.timezone))
+    return _write(job, mapped, _archive(job, body, len(records)), len(records))
+
+
+def _archive(job: PageJob, body: bytes, record_count: int) -> ArchivedPage | None:
+    """The archive entry of a fresh page; None for a replayed one (archived already)."""
+    if job.raw_page_id is not None:
+        return None
+    assert job.request is not None
+    return archive_body(
+        job.stream, job.request, job.status, job.headers or {}, body, job.fetched_at, record_count
+    )
+
+
+def _records(stream: Stream, payload: Any) -> list[Any]:
+    found = get_path(payload, stream.records_path) if stream.records_path else payload
+    if not isinstance(found, list):
+        raise PermanentSourceError(f"no list of records at {stream.records_path!r}")
+    return found
+
+
+def _write(
+    job: PageJob, mapped: MappedRecords, archived: ArchivedPage | None, fetched: int
+) -> PageWrite:
+    rows = _latest_per_key(mapped.rows)
+    return PageWrite(
+        stream=job.stream,
+        archived=archived,
+        raw_page_id=job.raw_page_id,
+        observed_at=job.fetched_at,
+        fetched=fetched,
+        copy_payload=encode_rows(mapped.entity, rows) if rows else None,
+        row_ids=[r[0] for r in rows],
+        tombstones=mapped.tombstones,
+        dead=mapped.dead,
+        max_cursor=mapped.max_cursor,
+    )
+
+
+def _unreadable(
+    job: PageJob, stream: Stream, archived: ArchivedPage | None, reason: str, stage: str
+) -> PageWrite:
+    """A page whose body cannot be read at all becomes one dead letter; the sync goes on."""
+    dead = DeadLetter(None, None, stage, reason, None, None, None)
+    mapped = MappedRecords(entity=stream.mapping.entity, dead=[dead])
+    return _write(job, mapped, archived, 0)
+
+
+def _latest_per_key(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """One row per source id (the last one in the page): a page may repeat a record."""
+    if len({r[0] for r in rows}) == len(rows):
+        return rows
+    return list({r[0]: r for r in rows}.values())
