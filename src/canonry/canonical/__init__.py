@@ -1,7 +1,7 @@
 """Canonical entities: the typed contract every source maps into. Depends on nothing else.
 
-``ENTITY_TYPES`` are the entities the store has tables for; ``CONTRACTS`` is every
-canonical entity (HR, finance, commerce), the set ``canonry schema`` exports and checks.
+``CONTRACTS`` is every canonical entity (HR, finance, commerce), the set ``canonry schema``
+exports and checks; ``ENTITY_TYPES`` are those the store has tables for (all of them).
 """
 
 from canonry.canonical.base import CanonicalEntity
@@ -37,10 +37,6 @@ from canonry.canonical.money import Money
 from canonry.canonical.provenance import FieldProvenance
 from canonry.canonical.workforce import Compensation, CompensationPeriod, Job, JobStatus, Location
 
-ENTITY_TYPES: dict[str, type[CanonicalEntity]] = {
-    cls.entity_name: cls for cls in (Employee, Department)
-}
-
 CONTRACTS: dict[str, type[CanonicalEntity]] = {
     cls.entity_name: cls
     for cls in (
@@ -49,6 +45,8 @@ CONTRACTS: dict[str, type[CanonicalEntity]] = {
         MerchantLocation, MenuItem, Order,
     )
 }  # fmt: skip
+
+ENTITY_TYPES: dict[str, type[CanonicalEntity]] = dict(CONTRACTS)
 
 __all__ = [
     "CONTRACTS",

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import Any, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from canonry.canonical import CanonicalEntity
 from canonry.errors import MappingError, ParseError, RecordError
@@ -74,10 +74,41 @@ def entity_columns(entity: type[CanonicalEntity]) -> tuple[str, ...]:
 
 
 def _row_getter(entity: type[CanonicalEntity]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """Column values from an entity's ``__dict__``; nested models become JSON-ready data."""
     getter = _GETTERS.get(entity)
     if getter is None:
-        getter = _GETTERS[entity] = itemgetter(*entity_columns(entity))
+        plain = itemgetter(*entity_columns(entity))
+        nested = [i for i, c in enumerate(entity_columns(entity)) if _is_nested(entity, c)]
+        if not nested:
+            getter = plain
+        else:
+
+            def getter(values: dict[str, Any]) -> tuple[Any, ...]:
+                row = list(plain(values))
+                for i in nested:
+                    row[i] = _jsonable(row[i])
+                return tuple(row)
+
+        _GETTERS[entity] = getter
     return getter
+
+
+def _is_nested(entity: type[CanonicalEntity], column: str) -> bool:
+    field_info = entity.model_fields.get(column)
+    if field_info is None:
+        return False
+    annotation = field_info.annotation
+    return get_origin(annotation) in (list, tuple, dict) or (
+        isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 def map_records(stream: Stream, records: list[Any], ctx: MappingContext) -> MappedRecords:

@@ -73,6 +73,10 @@ class Connector(Generic[C]):
     auth: Callable[[C], AuthSpec]
     streams: tuple[Stream, ...]
     headers: dict[str, str] = field(default_factory=dict)
+    rate_limit: tuple[float, float] | None = None
+    """The source's request budget as (requests, per seconds), shared by all streams."""
+    max_in_flight: int = 8
+    """Concurrent requests allowed to this source."""
 
     def stream(self, name: str) -> Stream:
         """The stream called ``name``; the error lists the ones that exist."""

@@ -123,3 +123,19 @@ async def delete_connection(conn: Conn, name: str) -> bool:
     """Remove a connection and, by cascade, its runs, watermarks, archive, entities and DLQ."""
     cur = await conn.execute("DELETE FROM canonry.connections WHERE name = %s", (name,))
     return cur.rowcount > 0
+
+
+async def update_secret(
+    conn: Conn, box: SecretBox, connection_id: int, field: str, value: str
+) -> None:
+    """Replace one secret field (a rotated refresh token) in place, still encrypted."""
+    cur = await conn.execute(
+        "SELECT secrets FROM canonry.connections WHERE id = %s FOR UPDATE", (connection_id,)
+    )
+    row = await cur.fetchone()
+    secrets = box.open(row[0]) if row and row[0] else {}
+    secrets[field] = value
+    await conn.execute(
+        "UPDATE canonry.connections SET secrets = %s, updated_at = now() WHERE id = %s",
+        (box.seal(secrets), connection_id),
+    )

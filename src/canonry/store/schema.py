@@ -9,10 +9,15 @@ from enum import Enum
 from functools import cache
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
 
 from canonry.canonical import CanonicalEntity
 from canonry.mapping import entity_columns
+
+
+class _Json:
+    """Marker: nested lists and models are stored as jsonb."""
+
 
 _PG_TYPES: dict[type, str] = {
     str: "text",
@@ -21,6 +26,7 @@ _PG_TYPES: dict[type, str] = {
     Decimal: "numeric",
     dt.date: "date",
     dt.datetime: "timestamptz",
+    _Json: "jsonb",
 }
 
 
@@ -28,6 +34,10 @@ def _base_type(annotation: Any) -> type:
     if get_origin(annotation) in (Union, types.UnionType):
         (inner,) = (a for a in get_args(annotation) if a is not type(None))
         return _base_type(inner)
+    if get_origin(annotation) in (list, tuple, dict) or (
+        isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    ):
+        return _Json
     if get_origin(annotation) is Annotated:
         return _base_type(get_args(annotation)[0])
     if annotation is AwareDatetime:
@@ -57,3 +67,9 @@ def table_name(entity: type[CanonicalEntity]) -> str:
 def staging_types(entity: type[CanonicalEntity]) -> tuple[str, ...]:
     """Types of a staging row: the entity's columns, then the record's index in its page."""
     return (*column_types(entity), "int4")
+
+
+@cache
+def json_columns(entity: type[CanonicalEntity]) -> tuple[int, ...]:
+    """Positions (in ``entity_columns``) of the columns stored as jsonb."""
+    return tuple(i for i, t in enumerate(column_types(entity)) if t == "jsonb")

@@ -70,8 +70,13 @@ class PageWriter:
         stream: str,
         entity: type[CanonicalEntity],
         mapping_version: str,
+        replay: bool = False,
     ) -> None:
         self._conn = conn
+        self._replay = replay
+        # A newer version of a record supersedes its dead letters; re-mapping the same
+        # archived record successfully (replay, retry) resolves them.
+        self._resolved_as = "resolved" if replay else "superseded"
         self._connection_id = connection_id
         self._run_id = run_id
         self._stream = stream
@@ -129,6 +134,8 @@ class PageWriter:
             if page.dead:
                 await self._insert_dead(page, page_id)
                 self._open_dead_letters = True
+            elif self._replay and self._open_dead_letters:
+                await self._resolve_page(page_id)
             if watermark is not None:
                 await self._advance(watermark)
             await self._count(counts)
@@ -229,8 +236,15 @@ class PageWriter:
     async def _insert_dead(self, page: PageWrite, page_id: int) -> None:
         """Dead-letter the page's failures; a record's older open entries are superseded."""
         ids = [d.source_id for d in page.dead if d.source_id is not None]
-        if ids and self._open_dead_letters:
-            await self._supersede_ids(ids)
+        if self._open_dead_letters:
+            if ids:
+                await self._supersede_ids(ids, "superseded")
+            if len(ids) < len(page.dead):  # keyless failures: one open entry per page slot
+                await self._conn.execute(
+                    "UPDATE canonry.dead_letters SET status = 'superseded', resolved_at = now()"
+                    " WHERE raw_page_id = %s AND source_id IS NULL AND status = 'open'",
+                    (page_id,),
+                )
         async with self._conn.cursor() as cur:
             await cur.executemany(
                 "INSERT INTO canonry.dead_letters (connection_id, stream, sync_run_id, raw_page_id,"
@@ -246,12 +260,20 @@ class PageWriter:
                 ],
             )  # fmt: skip
 
-    async def _supersede_ids(self, source_ids: list[str]) -> None:
+    async def _supersede_ids(self, source_ids: list[str], status: str | None = None) -> None:
         await self._conn.execute(
-            "UPDATE canonry.dead_letters SET status = 'superseded', resolved_at = now()"
+            "UPDATE canonry.dead_letters SET status = %s, resolved_at = now()"
             " WHERE connection_id = %s AND stream = %s AND status = 'open'"
             " AND source_id = ANY(%s)",
-            (self._connection_id, self._stream, source_ids),
+            (status or self._resolved_as, self._connection_id, self._stream, source_ids),
+        )
+
+    async def _resolve_page(self, page_id: int) -> None:
+        """A replayed page that now reads cleanly resolves its page-level dead letters."""
+        await self._conn.execute(
+            "UPDATE canonry.dead_letters SET status = 'resolved', resolved_at = now()"
+            " WHERE raw_page_id = %s AND record_index IS NULL AND status = 'open'",
+            (page_id,),
         )
 
     async def _advance(self, watermark: dt.datetime) -> None:

@@ -10,19 +10,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import structlog
 
 from canonry.errors import CanonryError, ConfigError
-from canonry.http import FetchedPage, SourceClient, iter_pages
+from canonry.http import ClientOptions, FetchedPage, RateBudget, SourceClient, iter_pages
 from canonry.observability import register_secret
+from canonry.sdk.auth import OAuth2RefreshToken, RotateHook
 from canonry.sdk.connector import ConnectionConfig, Connector, Stream
 from canonry.sdk.registry import get_connector
 from canonry.store import Database
-from canonry.store.connections import get_connection, load_config
+from canonry.store.connections import get_connection, load_config, update_secret
 from canonry.store.database import Conn
 from canonry.store.runs import finish_run, start_run
 from canonry.store.writer import (
@@ -32,12 +33,11 @@ from canonry.store.writer import (
     read_watermark,
     register_mapping,
 )
+from canonry.sync.pipeline import run_pipeline
 from canonry.sync.pool import PagePreparer
 from canonry.sync.worker import PageJob
 
 log = structlog.get_logger("canonry.sync")
-QUEUE_PAGES = 6
-_T = TypeVar("_T")
 
 
 @dataclass
@@ -97,9 +97,11 @@ async def run_sync(
         run_id = await start_run(lock_conn, record.id, mode, [s.name for s in selected])
         result = SyncResult(run_id, connection, mode, "running", 0.0, {}, {})
         structlog.contextvars.bind_contextvars(connection=connection, sync_run_id=run_id)
+        rotate = _persist_rotation(db, lock_conn, record.id, config)
+        client = _client(connector, config, connection, rotate)
         run = _Run(
-            conn, connector, config, _client(connector, config), record.id, run_id, full,
-            connection, PagePreparer(workers),
+            conn, connector, config, client, record.id, run_id, full, connection,
+            PagePreparer(workers),
         )  # fmt: skip
         try:
             async with run.client, run.pages:
@@ -152,14 +154,42 @@ def _select(connector: Connector[Any], names: list[str] | None) -> list[Stream]:
         raise ConfigError(str(exc.args[0])) from None
 
 
-def _client(connector: Connector[Any], config: ConnectionConfig) -> SourceClient:
+def _client(
+    connector: Connector[Any], config: ConnectionConfig, connection: str, rotate: RotateHook
+) -> SourceClient:
+    """The connection's client: its auth, its budget and breaker (shared in the process)."""
     values = (getattr(config, name) for name in config.secret_fields())
     secrets = tuple(v.get_secret_value() for v in values if v is not None)
     for secret in secrets:
         register_secret(secret)
-    return SourceClient(
-        config.base_url, connector.auth(config), headers=connector.headers, secrets=secrets
+    auth = connector.auth(config)
+    if isinstance(auth, OAuth2RefreshToken):
+        auth = replace(auth, on_rotate=rotate)
+    options = ClientOptions(
+        connection=connection,
+        max_in_flight=connector.max_in_flight,
+        rate_limit=RateBudget(*connector.rate_limit) if connector.rate_limit else None,
     )
+    return SourceClient(
+        config.base_url, auth, headers=connector.headers, secrets=secrets, options=options
+    )
+
+
+def _persist_rotation(db: Database, lock_conn: Conn, record_id: int, config: Any) -> RotateHook:
+    """Store a rotated refresh token at once (autocommit): the old one no longer works."""
+    fields = config.secret_fields()
+
+    async def persist(new_token: str) -> None:
+        register_secret(new_token)
+        refresh_field = next((f for f in fields if "refresh" in f), None)
+        if refresh_field is None:
+            raise ConfigError(
+                f"the source rotated its refresh token but {type(config).__name__} has no "
+                "secret field named like '*refresh*' to keep it in"
+            )
+        await update_secret(lock_conn, db.secrets, record_id, refresh_field, new_token)
+
+    return persist
 
 
 async def _start_params(run: _Run, stream: Stream) -> dict[str, str]:
@@ -199,35 +229,25 @@ async def _sync_stream(
     if run.config.page_size:
         pager = pager.with_page_size(run.config.page_size)
     log.info("stream.start", stream=stream.name, start=start)
-    queue: asyncio.Queue[tuple[asyncio.Future[PageWrite], bool] | None] = asyncio.Queue(
-        maxsize=QUEUE_PAGES
-    )
-
-    async def produce() -> None:
-        async for page in iter_pages(run.client, stream, start, pager):
-            await queue.put((run.pages.submit(_job(run, stream, page)), page.next_params is None))
-        await queue.put(None)
-
-    producer = asyncio.create_task(produce())
     pending: dt.datetime | None = None
-    try:
-        while (item := await _next(queue, producer)) is not None:
-            prepared, last = item
-            page = await prepared
-            if stream.cursor_ordered:
-                watermark = page.max_cursor
-            else:  # unordered feed: the watermark moves only once the stream is complete
-                pending = max(filter(None, (pending, page.max_cursor)), default=None)
-                watermark = pending if last else None
-            state.counts.add(await writer.write(page, watermark))
-            state.pages += 1
-            if progress:
-                progress(state)
-        await producer
-    finally:
-        if not producer.done():
-            producer.cancel()
-            await asyncio.gather(producer, return_exceptions=True)
+
+    async def jobs() -> AsyncIterator[tuple[PageJob, bool]]:
+        async for page in iter_pages(run.client, stream, start, pager):
+            yield _job(run, stream, page), page.next_params is None
+
+    async def apply(page: PageWrite, last: bool) -> None:
+        nonlocal pending
+        if stream.cursor_ordered:
+            watermark = page.max_cursor
+        else:  # unordered feed: the watermark moves only once the stream is complete
+            pending = max(filter(None, (pending, page.max_cursor)), default=None)
+            watermark = pending if last else None
+        state.counts.add(await writer.write(page, watermark))
+        state.pages += 1
+        if progress:
+            progress(state)
+
+    await run_pipeline(jobs(), run.pages, apply)
     state.done = True
     if progress:
         progress(state)
@@ -248,17 +268,3 @@ def _job(run: _Run, stream: Stream, page: FetchedPage) -> PageJob:
         headers=r.headers,
         records=page.records,
     )
-
-
-async def _next(queue: asyncio.Queue[_T | None], producer: asyncio.Task[None]) -> _T | None:
-    """The next page, or the producer's error as soon as it fails (never a hang)."""
-    getter = asyncio.ensure_future(queue.get())
-    done, _ = await asyncio.wait({getter, producer}, return_when=asyncio.FIRST_COMPLETED)
-    if getter in done:
-        return getter.result()
-    getter.cancel()
-    await asyncio.gather(getter, return_exceptions=True)
-    producer.result()  # raises the producer's error
-    if not queue.empty():
-        return queue.get_nowait()
-    return None

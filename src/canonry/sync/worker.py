@@ -17,6 +17,7 @@ import orjson
 from canonry.archive import ArchivedPage, CorruptArchiveError, archive_body, restore_body
 from canonry.errors import PermanentSourceError
 from canonry.mapping import DeadLetter, MappedRecords, map_records
+from canonry.sdk import registry
 from canonry.sdk.connector import Stream
 from canonry.sdk.mapping import MappingContext
 from canonry.sdk.paths import get_path
@@ -44,7 +45,7 @@ class PageJob:
 
 
 @cache
-def _stream(connector: str, stream: str) -> Stream:
+def _stream(connector: str, stream: str, generation: int) -> Stream:
     return get_connector(connector).stream(stream)
 
 
@@ -55,7 +56,7 @@ def _context(connection: str, timezone: str) -> MappingContext:
 
 def prepare(job: PageJob) -> PageWrite:
     """Decode, map and encode one page; replayed pages are restored from the archive first."""
-    stream = _stream(job.connector, job.stream)
+    stream = _stream(job.connector, job.stream, registry.generation())
     body = job.body
     if job.raw_page_id is not None:
         try:

@@ -1,0 +1,236 @@
+-- Tables for the finance, commerce and further HR contracts (one row per source record).
+-- Nested lines are jsonb; provenance columns as in 0001.
+
+CREATE TABLE canonry.location (
+    connection_id        bigint NOT NULL REFERENCES canonry.connections (id) ON DELETE CASCADE,
+    source_id            text NOT NULL,
+    name                 text NOT NULL,
+    code                 text,
+    remote               bool,
+    timezone             text,
+    address_line1        text,
+    address_line2        text,
+    address_city         text,
+    address_region       text,
+    address_postal_code  text,
+    address_country      text,
+    source_updated_at    timestamptz,
+    deleted              boolean NOT NULL DEFAULT false,
+    raw_page_id          bigint NOT NULL,
+    record_index         integer NOT NULL,
+    mapping_version      text NOT NULL,
+    observed_at          timestamptz NOT NULL,
+    sync_run_id          bigint,
+    PRIMARY KEY (connection_id, source_id)
+);
+
+CREATE TABLE canonry.job (
+    connection_id        bigint NOT NULL REFERENCES canonry.connections (id) ON DELETE CASCADE,
+    source_id            text NOT NULL,
+    title                text NOT NULL,
+    code                 text,
+    status               text,
+    employment_type      text,
+    department_source_id text,
+    location_source_id   text,
+    employee_source_id   text,
+    hours_per_week       numeric,
+    source_updated_at    timestamptz,
+    deleted              boolean NOT NULL DEFAULT false,
+    raw_page_id          bigint NOT NULL,
+    record_index         integer NOT NULL,
+    mapping_version      text NOT NULL,
+    observed_at          timestamptz NOT NULL,
+    sync_run_id          bigint,
+    PRIMARY KEY (connection_id, source_id)
+);
+
+CREATE TABLE canonry.compensation (
+    connection_id        bigint NOT NULL REFERENCES canonry.connections (id) ON DELETE CASCADE,
+    source_id            text NOT NULL,
+    employee_source_id   text NOT NULL,
+    job_source_id        text,
+    amount               numeric NOT NULL,
+    currency             text NOT NULL,
+    period               text NOT NULL,
+    effective_date       date NOT NULL,
+    end_date             date,
+    hours_per_week       numeric,
+    annualized_amount    numeric,
+    reporting_currency   text,
+    source_updated_at    timestamptz,
+    deleted              boolean NOT NULL DEFAULT false,
+    raw_page_id          bigint NOT NULL,
+    record_index         integer NOT NULL,
+    mapping_version      text NOT NULL,
+    observed_at          timestamptz NOT NULL,
+    sync_run_id          bigint,
+    PRIMARY KEY (connection_id, source_id)
+);
+
+CREATE TABLE canonry.vendor (
+    connection_id        bigint NOT NULL REFERENCES canonry.connections (id) ON DELETE CASCADE,
+    source_id            text NOT NULL,
+    name                 text NOT NULL,
+    tax_id               text,
+    email                text,
+    phone                text,
+    country              text,
+    currency             text,
+    status               text,
+    source_updated_at    timestamptz,
+    deleted              boolean NOT NULL DEFAULT false,
+    raw_page_id          bigint NOT NULL,
+    record_index         integer NOT NULL,
+    mapping_version      text NOT NULL,
+    observed_at          timestamptz NOT NULL,
+    sync_run_id          bigint,
+    PRIMARY KEY (connection_id, source_id)
+);
+
+CREATE TABLE canonry.customer (
+    connection_id        bigint NOT NULL REFERENCES canonry.connections (id) ON DELETE CASCADE,
+    source_id            text NOT NULL,
+    name                 text NOT NULL,
+    tax_id               text,
+    email                text,
+    phone                text,
+    country              text,
+    currency             text,
+    status               text,
+    source_updated_at    timestamptz,
+    deleted              boolean NOT NULL DEFAULT false,
+    raw_page_id          bigint NOT NULL,
+    record_index         integer NOT NULL,
+    mapping_version      text NOT NULL,
+    observed_at          timestamptz NOT NULL,
+    sync_run_id          bigint,
+    PRIMARY KEY (connection_id, source_id)
+);
+
+CREATE TABLE canonry.invoice (
+    connection_id        bigint NOT NULL REFERENCES canonry.connections (id) ON DELETE CASCADE,
+    source_id            text NOT NULL,
+    number               text,
+    direction            text NOT NULL,
+    status               text NOT NULL,
+    vendor_source_id     text,
+    customer_source_id   text,
+    issue_date           date NOT NULL,
+    due_date             date,
+    currency             text NOT NULL,
+    subtotal             numeric NOT NULL,
+    tax                  numeric NOT NULL,
+    total                numeric NOT NULL,
+    amount_due           numeric,
+    lines                jsonb,
+    source_updated_at    timestamptz,
+    deleted              boolean NOT NULL DEFAULT false,
+    raw_page_id          bigint NOT NULL,
+    record_index         integer NOT NULL,
+    mapping_version      text NOT NULL,
+    observed_at          timestamptz NOT NULL,
+    sync_run_id          bigint,
+    PRIMARY KEY (connection_id, source_id)
+);
+
+CREATE TABLE canonry.payment (
+    connection_id        bigint NOT NULL REFERENCES canonry.connections (id) ON DELETE CASCADE,
+    source_id            text NOT NULL,
+    invoice_source_id    text,
+    amount               numeric NOT NULL,
+    currency             text NOT NULL,
+    paid_at              timestamptz NOT NULL,
+    method               text,
+    reference            text,
+    source_updated_at    timestamptz,
+    deleted              boolean NOT NULL DEFAULT false,
+    raw_page_id          bigint NOT NULL,
+    record_index         integer NOT NULL,
+    mapping_version      text NOT NULL,
+    observed_at          timestamptz NOT NULL,
+    sync_run_id          bigint,
+    PRIMARY KEY (connection_id, source_id)
+);
+
+CREATE TABLE canonry.gl_account (
+    connection_id        bigint NOT NULL REFERENCES canonry.connections (id) ON DELETE CASCADE,
+    source_id            text NOT NULL,
+    code                 text NOT NULL,
+    name                 text NOT NULL,
+    type                 text NOT NULL,
+    currency             text,
+    active               bool,
+    source_updated_at    timestamptz,
+    deleted              boolean NOT NULL DEFAULT false,
+    raw_page_id          bigint NOT NULL,
+    record_index         integer NOT NULL,
+    mapping_version      text NOT NULL,
+    observed_at          timestamptz NOT NULL,
+    sync_run_id          bigint,
+    PRIMARY KEY (connection_id, source_id)
+);
+
+CREATE TABLE canonry.merchant_location (
+    connection_id        bigint NOT NULL REFERENCES canonry.connections (id) ON DELETE CASCADE,
+    source_id            text NOT NULL,
+    name                 text NOT NULL,
+    timezone             text,
+    currency             text,
+    address_line1        text,
+    address_line2        text,
+    address_city         text,
+    address_region       text,
+    address_postal_code  text,
+    address_country      text,
+    source_updated_at    timestamptz,
+    deleted              boolean NOT NULL DEFAULT false,
+    raw_page_id          bigint NOT NULL,
+    record_index         integer NOT NULL,
+    mapping_version      text NOT NULL,
+    observed_at          timestamptz NOT NULL,
+    sync_run_id          bigint,
+    PRIMARY KEY (connection_id, source_id)
+);
+
+CREATE TABLE canonry.menu_item (
+    connection_id        bigint NOT NULL REFERENCES canonry.connections (id) ON DELETE CASCADE,
+    source_id            text NOT NULL,
+    name                 text NOT NULL,
+    category             text,
+    sku                  text,
+    price                numeric,
+    currency             text,
+    active               bool,
+    source_updated_at    timestamptz,
+    deleted              boolean NOT NULL DEFAULT false,
+    raw_page_id          bigint NOT NULL,
+    record_index         integer NOT NULL,
+    mapping_version      text NOT NULL,
+    observed_at          timestamptz NOT NULL,
+    sync_run_id          bigint,
+    PRIMARY KEY (connection_id, source_id)
+);
+
+CREATE TABLE canonry."order" (
+    connection_id        bigint NOT NULL REFERENCES canonry.connections (id) ON DELETE CASCADE,
+    source_id            text NOT NULL,
+    location_source_id   text NOT NULL,
+    state                text NOT NULL,
+    opened_at            timestamptz NOT NULL,
+    closed_at            timestamptz,
+    currency             text NOT NULL,
+    subtotal             numeric NOT NULL,
+    tax                  numeric,
+    tip                  numeric,
+    total                numeric NOT NULL,
+    lines                jsonb,
+    source_updated_at    timestamptz,
+    deleted              boolean NOT NULL DEFAULT false,
+    raw_page_id          bigint NOT NULL,
+    record_index         integer NOT NULL,
+    mapping_version      text NOT NULL,
+    observed_at          timestamptz NOT NULL,
+    sync_run_id          bigint,
+    PRIMARY KEY (connection_id, source_id)
+);
