@@ -11,6 +11,7 @@ import pytest
 from canonry.canonical import ENTITY_TYPES, Invoice
 from canonry.canonical.finance import InvoiceLine
 from canonry.mapping import entity_columns
+from canonry.mapping.engine import _row_getter
 from canonry.store.copyfmt import encode_rows
 from canonry.store.schema import column_types, table_name
 
@@ -48,8 +49,6 @@ def test_nested_lines_round_trip_through_binary_copy_as_jsonb(database_url: str)
         lines=[InvoiceLine(line_no=1, description="x", quantity=Decimal("2"),
                            unit_price=Decimal("5.00"), line_total=Decimal("10.00"))],
     )  # fmt: skip
-    from canonry.mapping.engine import _row_getter
-
     row = (*_row_getter(Invoice)(invoice.__dict__), 0)
     payload = encode_rows(Invoice, [row])
     cols = ", ".join(

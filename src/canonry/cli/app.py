@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from typer.main import get_command
 
 from canonry import __version__
-from canonry.cli import connections, db, demo, dlq, entities, sandbox, status, sync
+from canonry.cli import connections, db, demo, dlq, entities, replay, sandbox, status, sync
 from canonry.cli import schema as schema_cli
 from canonry.cli.context import CliContext
 from canonry.cli.output import Output, examples
@@ -140,6 +140,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(connections.app, name="connections")
 app.add_typer(connections.top)
 app.add_typer(sync.app)
+app.add_typer(replay.app)
 app.add_typer(entities.app, name="entities")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(status.app)

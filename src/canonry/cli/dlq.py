@@ -7,12 +7,20 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
+from rich.console import Group
+from rich.syntax import Syntax
 
 from canonry.cli.context import cli_context
-from canonry.cli.output import examples, table
+from canonry.cli.output import examples, table, to_json
 from canonry.store.connections import get_connection
 from canonry.store.database import Conn
-from canonry.store.deadletters import DeadLetterRecord, list_dead_letters
+from canonry.store.deadletters import (
+    DeadLetterRecord,
+    discard_dead_letters,
+    get_dead_letter,
+    list_dead_letters,
+)
+from canonry.sync.retry import retry_dead_letters
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -97,3 +105,68 @@ def list_(
             + (" (limit reached)" if len(found) == limit else ""),
         ),
     )
+
+
+@app.command("show", epilog=examples("canonry dlq show 42", "canonry --json dlq show 42"))
+def show(
+    ctx: typer.Context,
+    dead_letter_id: Annotated[int, typer.Argument(metavar="ID", help="The dead letter's id.")],
+) -> None:
+    """Show one dead letter in full: why it failed, where from, and the record as received."""
+    state = cli_context(ctx)
+    found = state.query(lambda conn: get_dead_letter(conn, dead_letter_id))
+    data = asdict(found)
+    state.output.result(
+        data,
+        lambda: Group(
+            table(("field", "value"), [(k, v) for k, v in data.items() if k != "record"]),
+            Syntax(to_json(found.record) if found.record is not None else "null", "json"),
+        ),
+    )
+
+
+@app.command(
+    "retry",
+    epilog=examples("canonry dlq retry 42 43", "canonry dlq retry --all --connection hr"),
+)
+def retry(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[int] | None, typer.Argument(metavar="[ID]...", help="Dead letters to retry.")
+    ] = None,
+    *,
+    all_open: Annotated[bool, typer.Option("--all", help="Retry every open dead letter.")] = False,
+    connection: Annotated[
+        str | None, typer.Option("--connection", "-c", help="With --all: only this connection.")
+    ] = None,
+) -> None:
+    """Re-map dead-lettered records from the archive with today's mappings (after a fix).
+
+    Records that now map are stored and their entries become `resolved`; the others stay
+    open with the current reason. Nothing is requested from the source. Exit code 1 when
+    some still fail.
+    """
+    if not ids and not all_open:
+        raise typer.BadParameter("name dead letter ids, or pass --all")
+    state = cli_context(ctx)
+    outcome = state.run(lambda db: retry_dead_letters(db, ids=ids or None, connection=connection))
+    state.output.result(
+        asdict(outcome),
+        lambda: (
+            f"resolved {len(outcome.resolved)}: {outcome.resolved or '-'}; "
+            f"still failing {len(outcome.still_failing)}: {outcome.still_failing or '-'}"
+        ),
+    )
+    if outcome.still_failing:
+        raise typer.Exit(1)
+
+
+@app.command("discard", epilog=examples("canonry dlq discard 42 43"))
+def discard(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(metavar="ID...", help="Dead letters to discard.")],
+) -> None:
+    """Mark dead letters as discarded: kept for the record, no longer counted as pending."""
+    state = cli_context(ctx)
+    count = state.query(lambda conn: discard_dead_letters(conn, ids))
+    state.output.result({"discarded": count}, lambda: f"discarded {count} dead letter(s)")

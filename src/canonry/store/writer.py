@@ -234,17 +234,20 @@ class PageWriter:
         return cur.rowcount
 
     async def _insert_dead(self, page: PageWrite, page_id: int) -> None:
-        """Dead-letter the page's failures; a record's older open entries are superseded."""
-        ids = [d.source_id for d in page.dead if d.source_id is not None]
+        """Dead-letter the page's failures, one open entry per record.
+
+        The same archived record failing again (replay, retry) updates its entry in place;
+        a newer version of a record supersedes the older version's entry.
+        """
+        dead = page.dead
         if self._open_dead_letters:
+            kept = await self._refresh_open(dead, page_id)
+            dead = [d for d in dead if d.record_index not in kept]
+            ids = [d.source_id for d in dead if d.source_id is not None]
             if ids:
                 await self._supersede_ids(ids, "superseded")
-            if len(ids) < len(page.dead):  # keyless failures: one open entry per page slot
-                await self._conn.execute(
-                    "UPDATE canonry.dead_letters SET status = 'superseded', resolved_at = now()"
-                    " WHERE raw_page_id = %s AND source_id IS NULL AND status = 'open'",
-                    (page_id,),
-                )
+        if not dead:
+            return
         async with self._conn.cursor() as cur:
             await cur.executemany(
                 "INSERT INTO canonry.dead_letters (connection_id, stream, sync_run_id, raw_page_id,"
@@ -256,9 +259,26 @@ class PageWriter:
                         d.source_id, d.stage, d.reason, d.field, d.value, Jsonb(d.record),
                         self._mapping_version,
                     )
-                    for d in page.dead
+                    for d in dead
                 ],
             )  # fmt: skip
+
+    async def _refresh_open(self, dead: list[DeadLetter], page_id: int) -> set[int | None]:
+        """Update open entries of the same raw records; return the record indexes updated."""
+        cur = await self._conn.execute(
+            "UPDATE canonry.dead_letters d SET stage = x.stage, reason = x.reason,"
+            " field = x.field, value = x.value, sync_run_id = %s, mapping_version = %s"
+            " FROM unnest(%s::int4[], %s::text[], %s::text[], %s::text[], %s::text[])"
+            "  AS x(idx, stage, reason, field, value)"
+            " WHERE d.raw_page_id = %s AND d.record_index IS NOT DISTINCT FROM x.idx"
+            "  AND d.status = 'open' RETURNING d.record_index",
+            (
+                self._run_id, self._mapping_version, [d.record_index for d in dead],
+                [d.stage for d in dead], [d.reason for d in dead], [d.field for d in dead],
+                [d.value for d in dead], page_id,
+            ),
+        )  # fmt: skip
+        return {row[0] for row in await cur.fetchall()}
 
     async def _supersede_ids(self, source_ids: list[str], status: str | None = None) -> None:
         await self._conn.execute(
