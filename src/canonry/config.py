@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     log_json: bool = False
     batch_size: int = Field(default=1000, ge=1, le=100_000)
     fetch_concurrency: int = Field(default=4, ge=1, le=64)
+    mapping_workers: int = Field(
+        default=2, ge=0, le=64, description="Processes that map pages of large streams."
+    )
 
     @classmethod
     def settings_customise_sources(

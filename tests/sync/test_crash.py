@@ -8,10 +8,13 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import psycopg
+import pytest
 
 from canonry.config import Settings
 from canonry.sandbox import HRSandbox
@@ -55,29 +58,52 @@ def _kill_after(proc: subprocess.Popen[bytes], url: str, pages: int, deadline_s:
     raise AssertionError("the sync made no progress before the deadline")
 
 
+@contextmanager
+def _changing(sb: HRSandbox, rng: random.Random) -> Iterator[None]:
+    """Keep the source changing (hires, updates, departures) while the block runs."""
+    stop = threading.Event()
+
+    def churn() -> None:
+        while not stop.wait(0.05):
+            sb.mutate(
+                creates=rng.randint(0, 3), updates=rng.randint(0, 10), deletes=rng.randint(0, 2)
+            )
+
+    thread = threading.Thread(target=churn, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["inline", "worker-processes"])
 def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(
-    settings: Settings, hr_sandbox: Callable[..., HRSandbox], serve: Callable[[HRSandbox], str]
+    settings: Settings,
+    hr_sandbox: Callable[..., HRSandbox],
+    serve: Callable[[HRSandbox], str],
+    workers: int,
 ) -> None:
-    """Repeated SIGKILLs mid-sync while the source changes, then a clean run: store == truth."""
-    rng = random.Random(2024)
+    """Repeated SIGKILLs mid-sync while the source keeps changing, then a clean run: the
+    store equals the source's ground truth (nothing lost, nothing duplicated)."""
+    rng = random.Random(2024 + workers)
     sb = hr_sandbox(employees=4000, latency_ms=3)
     asyncio.run(register(settings, "hr", serve(sb), page_size=100))
     url = settings.database_url.get_secret_value()  # type: ignore[union-attr]
-    cmd = [sys.executable, "-m", "canonry", "sync", "hr"]
+    cmd = [sys.executable, "-m", "canonry", "sync", "hr", "--workers", str(workers)]
     kills = 0
-    for _ in range(KILLS):
-        proc = subprocess.Popen(
-            cmd, env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        killed = _kill_after(proc, url, rng.randint(1, 12), deadline_s=60)
-        kills += killed
-        if not killed:
-            assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
-        if proc.stderr:
-            proc.stderr.close()
-        sb.mutate(
-            creates=rng.randint(0, 20), updates=rng.randint(0, 80), deletes=rng.randint(0, 10)
-        )
+    with _changing(sb, rng):
+        for _ in range(KILLS):
+            proc = subprocess.Popen(
+                cmd, env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+            killed = _kill_after(proc, url, rng.randint(1, 12), deadline_s=60)
+            kills += killed
+            if not killed:
+                assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
+            if proc.stderr:
+                proc.stderr.close()
     assert kills >= KILLS // 2, "most runs should have been killed mid-sync"
     final = subprocess.run(cmd, env=_env(settings), capture_output=True, timeout=120, check=False)
     assert final.returncode == 0, final.stderr.decode()

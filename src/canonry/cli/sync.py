@@ -130,6 +130,14 @@ def sync(
         list[str] | None,
         typer.Option("--stream", metavar="STREAM", help="Sync only this stream; repeat for more."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Processes that map pages (0: in this process). Default: config.",
+        ),
+    ] = None,
 ) -> None:
     """Sync one connection: fetch what changed, map it, store it with provenance.
 
@@ -142,8 +150,9 @@ def sync(
     async def go(db: Database) -> SyncResult:
         with SyncProgress.shown(out.err, enabled=not out.json) as progress:
             return await run_sync(
-                db, connection, full=full, streams=streams or None, progress=progress
-            )
+                db, connection, full=full, streams=streams or None, progress=progress,
+                workers=state.settings.mapping_workers if workers is None else workers,
+            )  # fmt: skip
 
     result = state.run(go)
     out.result(result_json(result), lambda: _summary(result))
