@@ -51,12 +51,14 @@ class HRSandbox:
         client_secret: str = "s3cret-demo",  # noqa: S107 - a fake source's documented demo secret
         token_ttl_s: float = 3600.0,
         faults: FaultConfig | None = None,
+        tombstones: bool = True,
     ) -> None:
         if not 0 <= employees <= _MAX_EMPLOYEES:
             raise ValueError(f"employees must be in [0, {_MAX_EMPLOYEES}], got {employees}")
         if not 1 <= departments <= 999:
             raise ValueError(f"departments must be in [1, 999], got {departments}")
         self.seed = seed
+        self.tombstones = tombstones  # False: deleted employees just vanish from the feed
         self.departments = departments
         self.faults = faults if faults is not None else FaultConfig()
         self.tokens = TokenStore(client_id, client_secret, token_ttl_s)
@@ -170,7 +172,8 @@ class HRSandbox:
             thr, bad = self._mal_threshold(), 0
             while pos < end and len(out) < limit:
                 idx = li[pos]
-                if upd[idx] == ts[pos]:  # else a newer entry for idx exists later in the log
+                if upd[idx] == ts[pos] and (self.tombstones or not deleted[idx]):
+                    # (else a newer entry for idx exists later in the log, or it vanished)
                     b = cache[idx] or self._clean_bytes(idx)
                     if mal[idx] < thr and not deleted[idx]:
                         b, bad = self._malformed_bytes(idx), bad + 1

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from canonry.sdk.auth import AuthSpec
 from canonry.sdk.mapping import Mapping
@@ -21,6 +21,8 @@ class ConnectionConfig(BaseModel):
     base_url: str
     timezone: str = "UTC"
     page_size: int | None = None
+    lookback_s: float = Field(default=0.0, ge=0)
+    """Incremental syncs re-read this many seconds before the watermark, for late records."""
 
     @classmethod
     def secret_fields(cls) -> tuple[str, ...]:

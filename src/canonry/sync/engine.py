@@ -25,6 +25,7 @@ from canonry.sdk.registry import get_connector
 from canonry.store import Database
 from canonry.store.connections import get_connection, load_config, update_secret
 from canonry.store.database import Conn
+from canonry.store.reconcile import forget_stale, note_seen, reconcile
 from canonry.store.runs import finish_run, start_run
 from canonry.store.writer import (
     PageCounts,
@@ -95,6 +96,7 @@ async def run_sync(
         selected = _select(connector, streams)
         mode = "full" if full else "incremental"
         run_id = await start_run(lock_conn, record.id, mode, [s.name for s in selected])
+        await forget_stale(lock_conn, record.id)
         result = SyncResult(run_id, connection, mode, "running", 0.0, {}, {})
         structlog.contextvars.bind_contextvars(connection=connection, sync_run_id=run_id)
         rotate = _persist_rotation(db, lock_conn, record.id, config)
@@ -206,8 +208,9 @@ async def _start_params(run: _Run, stream: Stream) -> dict[str, str]:
     start: dict[str, str] = {}
     if stream.incremental and stream.cursor_param and not run.full:
         watermark = await read_watermark(run.conn, run.connection_id, stream.name)
-        if watermark is not None:
-            start[stream.cursor_param] = watermark.isoformat()
+        if watermark is not None:  # late records land within the lookback window
+            since = watermark - dt.timedelta(seconds=run.config.lookback_s)
+            start[stream.cursor_param] = since.isoformat()
     await run.conn.commit()
     return start
 
@@ -243,11 +246,22 @@ async def _sync_stream(
             pending = max(filter(None, (pending, page.max_cursor)), default=None)
             watermark = pending if last else None
         state.counts.add(await writer.write(page, watermark))
+        if run.full:
+            seen = [*page.row_ids, *(t.source_id for t in page.tombstones)]
+            seen += [d.source_id for d in page.dead if d.source_id is not None]
+            await note_seen(run.conn, run.run_id, stream.name, seen)
+            await run.conn.commit()
         state.pages += 1
         if progress:
             progress(state)
 
     await run_pipeline(jobs(), run.pages, apply)
+    if run.full:  # the walk completed: whatever it did not see is gone at the source
+        state.counts.deleted += await reconcile(
+            run.conn, stream.mapping.entity, connection_id=run.connection_id,
+            run_id=run.run_id, connector=run.connector.name, stream=stream.name,
+        )  # fmt: skip
+        await run.conn.commit()
     state.done = True
     if progress:
         progress(state)

@@ -1,0 +1,76 @@
+"""Full-refresh reconciliation: records a complete full sync did not see were deleted.
+
+Sources without tombstones only say "gone" by leaving a record out. A full sync notes every
+id it sees; once the stream's walk completes, rows of that stream it did not see are
+soft-deleted, and each deletion is logged with the run that decided it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from psycopg import sql
+
+from canonry.canonical import CanonicalEntity
+from canonry.store.database import Conn
+from canonry.store.schema import table_name
+
+ABSENT = "absent_from_full_refresh"
+
+
+async def note_seen(conn: Conn, run_id: int, stream: str, source_ids: Iterable[str]) -> None:
+    """Remember ids this full sync saw (call inside the page's transaction)."""
+    ids = list(source_ids)
+    if ids:
+        await conn.execute(
+            "INSERT INTO canonry.refresh_seen (sync_run_id, stream, source_id)"
+            " SELECT %s, %s, unnest(%s::text[]) ON CONFLICT DO NOTHING",
+            (run_id, stream, ids),
+        )
+
+
+async def reconcile(
+    conn: Conn,
+    entity: type[CanonicalEntity],
+    *,
+    connection_id: int,
+    run_id: int,
+    connector: str,
+    stream: str,
+) -> int:
+    """Soft-delete the stream's live rows this run did not see; returns how many."""
+    cur = await conn.execute(
+        sql.SQL(
+            "WITH gone AS ("
+            " UPDATE canonry.{table} t SET deleted = true, sync_run_id = %(run)s,"
+            "  observed_at = now()"
+            " WHERE t.connection_id = %(c)s AND NOT t.deleted"
+            "  AND t.mapping_version IN (SELECT version FROM canonry.mapping_versions"
+            "   WHERE connector = %(connector)s AND stream = %(stream)s)"
+            "  AND NOT EXISTS (SELECT 1 FROM canonry.refresh_seen s WHERE s.sync_run_id = %(run)s"
+            "   AND s.stream = %(stream)s AND s.source_id = t.source_id)"
+            " RETURNING t.source_id)"
+            " INSERT INTO canonry.deletions (connection_id, entity, stream, source_id, sync_run_id,"
+            "  reason) SELECT %(c)s, %(entity)s, %(stream)s, source_id, %(run)s, %(reason)s"
+            " FROM gone"
+        ).format(table=sql.Identifier(table_name(entity))),
+        {
+            "run": run_id, "c": connection_id, "connector": connector, "stream": stream,
+            "entity": entity.entity_name, "reason": ABSENT,
+        },
+    )  # fmt: skip
+    deleted = cur.rowcount
+    await conn.execute(
+        "DELETE FROM canonry.refresh_seen WHERE sync_run_id = %s AND stream = %s",
+        (run_id, stream),
+    )
+    return deleted
+
+
+async def forget_stale(conn: Conn, connection_id: int) -> None:
+    """Drop what unfinished full syncs of this connection saw: they never reconcile."""
+    await conn.execute(
+        "DELETE FROM canonry.refresh_seen WHERE sync_run_id IN (SELECT id FROM canonry.sync_runs"
+        " WHERE connection_id = %s AND status <> 'running')",
+        (connection_id,),
+    )

@@ -1,0 +1,71 @@
+"""Deletes without tombstones (full-refresh reconciliation) and the lookback window."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from canonry.config import Settings
+from canonry.sandbox import FaultConfig, HRSandbox
+from canonry.store import open_database
+from canonry.sync import SyncResult, run_sync
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, register
+from tests.truth import assert_store_matches_truth
+
+
+def sync(settings: Settings, **kw: Any) -> SyncResult:
+    async def go() -> SyncResult:
+        async with open_database(settings) as db:
+            return await run_sync(db, "hr", **kw)
+
+    return asyncio.run(go())
+
+
+def _url(settings: Settings) -> str:
+    assert settings.database_url is not None
+    return settings.database_url.get_secret_value()
+
+
+def test_full_refresh_soft_deletes_records_that_vanished(
+    settings: Settings, serve: Callable[[HRSandbox], str]
+) -> None:
+    """A source without tombstones: only a complete full sync notices deletions, and logs why."""
+    sb = HRSandbox(
+        seed=3, employees=1500, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+        faults=FaultConfig(), tombstones=False,
+    )  # fmt: skip
+    asyncio.run(register(settings, "hr", serve(sb), page_size=200))
+    sync(settings)
+    gone = sb.mutate(deletes=30, updates=20)["deleted"]
+    assert sync(settings).totals.deleted == 0  # an incremental sync cannot see them go
+    full = sync(settings, full=True)
+    assert full.streams["employees"].counts.deleted == 30
+    assert_store_matches_truth(_url(settings), sb, "hr")
+    with psycopg.connect(_url(settings)) as conn:
+        logged = conn.execute(
+            "SELECT source_id, reason, sync_run_id FROM canonry.deletions ORDER BY source_id"
+        ).fetchall()
+        leftover = conn.execute("SELECT count(*) FROM canonry.refresh_seen").fetchone()
+    assert [r[0] for r in logged] == sorted(gone)
+    assert {r[1] for r in logged} == {"absent_from_full_refresh"}
+    assert {r[2] for r in logged} == {full.run_id}
+    assert leftover == (0,)
+    assert sync(settings, full=True).totals.deleted == 0  # nothing more to reconcile
+
+
+def test_lookback_rereads_before_the_watermark(
+    settings: Settings, hr_sandbox: Callable[..., HRSandbox], serve: Callable[[HRSandbox], str]
+) -> None:
+    """With a lookback window, an incremental sync re-reads recent records (changing nothing)."""
+    sb = hr_sandbox(employees=600)
+    url = serve(sb)
+    asyncio.run(register(settings, "hr", url))
+    sync(settings)
+    assert sync(settings).totals.fetched <= 2  # no lookback: only the watermark's records
+    asyncio.run(register(settings, "hr", url, lookback_s=3 * 365 * 86400.0))
+    again = sync(settings).totals
+    assert again.fetched == 600 + 40
+    assert (again.inserted, again.updated) == (0, 0)
