@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     mapping_workers: int = Field(
         default=2, ge=0, le=64, description="Processes that map pages of large streams."
     )
+    archive_backend: Literal["db", "fs", "s3"] = Field(
+        default="db", description="Where new raw bodies are stored: db, fs (archive_path), s3."
+    )
+    archive_path: Path | None = Field(
+        default=None, description="Directory of the fs backend; unset means $CANONRY_HOME/archive."
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint URL; unset means AWS."
+    )
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
 
     @classmethod
     def settings_customise_sources(

@@ -40,6 +40,7 @@ def test_add_and_list_never_show_the_secret(cli: Cli) -> None:
         "client_id": "canonry-demo",
         "timezone": "UTC",
         "page_size": None,
+        "lookback_s": 0.0,
     }
     assert "hr2" in runs[2].stdout
     assert "http://127.0.0.1:8000" in runs[2].stdout

@@ -45,7 +45,7 @@ def _same(stored: Any, raw: Any) -> bool:
         return str(raw).startswith(stored.isoformat())
     if isinstance(stored, str) and isinstance(raw, str):
         squash = lambda s: "".join(ch for ch in s.lower() if ch.isalnum())  # noqa: E731
-        return squash(stored) == squash(raw)
+        return squash(stored).lstrip("0") == squash(raw).lstrip("0")  # "00" dials as "+"
     return bool(stored == raw)
 
 

@@ -167,7 +167,8 @@ def test_a_corrupt_archive_entry_is_dead_lettered_and_replay_goes_on(
             "SELECT min(id) FROM canonry.raw_pages WHERE stream = 'employees'"
         ).fetchone()[0]  # type: ignore[index]
         conn.execute(
-            "UPDATE canonry.raw_pages SET body = substring(body from 1 for 40) WHERE id = %s",
+            "UPDATE canonry.raw_bodies SET body = substring(body from 1 for 40) WHERE"
+            " content_hash = (SELECT content_hash FROM canonry.raw_pages WHERE id = %s)",
             (page_id,),
         )
     result = do_replay(settings, streams=["employees"])

@@ -6,6 +6,14 @@ from canonry.archive.page import (
     archive_body,
     archive_page,
     restore_body,
+    unavailable_body,
 )
 
-__all__ = ["ArchivedPage", "CorruptArchiveError", "archive_body", "archive_page", "restore_body"]
+__all__ = [
+    "ArchivedPage",
+    "CorruptArchiveError",
+    "archive_body",
+    "archive_page",
+    "restore_body",
+    "unavailable_body",
+]

@@ -19,6 +19,10 @@ from canonry.http import FetchedPage
 
 _local = threading.local()
 
+# Marks a stand-in for a body that could not be read back (a missing blob, say). Never the
+# start of a zstd frame (magic 28 b5 2f fd), so it cannot be mistaken for a real body.
+_UNAVAILABLE = b"canonry:unavailable:"
+
 
 class CorruptArchiveError(RecordError):
     """An archived body cannot be restored (bad compression, truncated, hash mismatch)."""
@@ -92,8 +96,16 @@ def archive_body(  # noqa: PLR0917 - the fields of one response, in their natura
     )
 
 
+def unavailable_body(reason: str) -> bytes:
+    """A stand-in body that makes :func:`restore_body` report ``reason`` for its page."""
+    return _UNAVAILABLE + reason.encode()
+
+
 def restore_body(page_id: int, compressed: bytes, content_hash: bytes | None = None) -> bytes:
     """The body as received; raises ``CorruptArchiveError`` naming the page if it is damaged."""
+    if compressed.startswith(_UNAVAILABLE):
+        reason = compressed.removeprefix(_UNAVAILABLE).decode(errors="replace")
+        raise CorruptArchiveError(f"raw page {page_id}: body is unavailable ({reason})")
     try:
         body: bytes = _decompressor().decompress(compressed)
     except zstandard.ZstdError as exc:

@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 from typer.main import get_command
 
 from canonry import __version__
+from canonry.cli import archive as archive_cli
 from canonry.cli import connections, db, demo, dlq, entities, replay, sandbox, status, sync
 from canonry.cli import schema as schema_cli
 from canonry.cli.context import CliContext
@@ -147,6 +148,7 @@ app.add_typer(status.app)
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(demo.app)
 app.add_typer(schema_cli.app, name="schema")
+app.add_typer(archive_cli.app, name="archive")
 
 
 def main() -> None:

@@ -236,6 +236,8 @@ def phone(value: Any, *, field: str, default_region: str | None = None) -> str |
     text = _PHONE_JUNK.sub("", str(value))
     if not text:
         return None
+    if text.startswith("00"):  # the international call prefix, as "+"
+        text = "+" + text[2:]
     body = text[1:] if text.startswith("+") else text
     if not body.isdigit() or not 4 <= len(body) <= 15:
         raise MappingError(f"{field}: {value!r} is not a phone number", field=field, value=value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from psycopg.rows import TupleRow
 
 from canonry.config import Settings
 from canonry.errors import StoreError
-from canonry.store import migrate
+from canonry.store import blobs, migrate
 from canonry.store.embedded import embedded_url, start_embedded
 from canonry.store.secrets import SecretBox
 
@@ -30,6 +31,11 @@ class Database:
 
     def __repr__(self) -> str:
         return f"<Database {self.location}>"
+
+    @property
+    def key(self) -> str:
+        """A short stable id of this database (no secret in it), to key per-process state."""
+        return hashlib.sha256(self.url.encode()).hexdigest()[:12]
 
     @property
     def location(self) -> str:
@@ -76,6 +82,7 @@ async def open_database(settings: Settings, *, upgrade: bool = True) -> AsyncIte
         url = embedded_url(server)
     else:
         url = settings.database_url.get_secret_value()
+    blobs.configure(settings)  # this context's archive backend (db, fs or s3)
     db = Database(
         url=url,
         secrets=SecretBox.from_settings(settings),

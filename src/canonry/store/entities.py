@@ -134,17 +134,11 @@ async def source_value(
 ) -> Any:
     """The value at ``path`` of record ``index`` in an archived page (for verifying provenance)."""
     from canonry.archive import restore_body  # noqa: PLC0415
+    from canonry.store.archive import read_body  # noqa: PLC0415
 
-    cur = await conn.execute(
-        "SELECT body, content_hash FROM canonry.raw_pages WHERE id = %s", (raw_page_id,)
-    )
-    row = await cur.fetchone()
-    if row is None:
-        raise NotFoundError(
-            f"raw page {raw_page_id} is not in the archive (retention may have removed it)"
-        )
+    body, content_hash = await read_body(conn, raw_page_id)
     import orjson  # noqa: PLC0415
 
-    payload = orjson.loads(restore_body(raw_page_id, row[0], row[1]))
+    payload = orjson.loads(restore_body(raw_page_id, body, content_hash))
     records = get_path(payload, records_path) if records_path else payload
     return get_path(records[index], path)

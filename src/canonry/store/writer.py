@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 from canonry.archive import ArchivedPage
 from canonry.canonical import CanonicalEntity
 from canonry.mapping import DeadLetter, Tombstone, entity_columns
+from canonry.store.blobs import blob_stores, store_blob
 from canonry.store.database import Conn
 from canonry.store.schema import column_types, table_name
 
@@ -142,17 +143,34 @@ class PageWriter:
         return counts
 
     async def _insert_raw(self, a: ArchivedPage) -> int:
+        """Store the page's fetch record, and its body once per content hash.
+
+        With a blob backend configured, a new body's blob is written here, before the
+        transaction commits the row that points to it.
+        """
+        store = blob_stores().writer()
         cur = await self._conn.execute(
-            "INSERT INTO canonry.raw_pages (connection_id, stream, sync_run_id, request, status,"
-            " headers, body, body_size, content_hash, record_count, fetched_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            (
-                self._connection_id, self._stream, self._run_id, Jsonb(a.request), a.status,
-                Jsonb(a.headers), a.body, a.body_size, a.content_hash, a.record_count, a.fetched_at,
-            ),
+            "WITH b AS (INSERT INTO canonry.raw_bodies (content_hash, body, body_size,"
+            " stored_size, stored_in, location) VALUES (%(hash)s, %(body)s, %(size)s, %(stored)s,"
+            " %(kind)s, %(location)s) ON CONFLICT (content_hash) DO NOTHING RETURNING 1)"
+            " INSERT INTO canonry.raw_pages (connection_id, stream, sync_run_id, request, status,"
+            " headers, content_hash, record_count, fetched_at) VALUES (%(c)s, %(s)s, %(run)s,"
+            " %(req)s, %(status)s, %(headers)s, %(hash)s, %(n)s, %(at)s)"
+            " RETURNING id, (SELECT count(*) FROM b)",
+            {
+                "hash": a.content_hash, "body": a.body if store is None else None,
+                "size": a.body_size, "stored": len(a.body),
+                "kind": "db" if store is None else store.kind,
+                "location": None if store is None else store.location,
+                "c": self._connection_id, "s": self._stream, "run": self._run_id,
+                "req": Jsonb(a.request), "status": a.status, "headers": Jsonb(a.headers),
+                "n": a.record_count, "at": a.fetched_at,
+            },
         )  # fmt: skip
         row = await cur.fetchone()
         assert row is not None
+        if store is not None and row[1]:
+            await store_blob(store, a.content_hash, a.body)
         return int(row[0])
 
     async def _upsert_rows(self, page: PageWrite, page_id: int) -> tuple[int, int]:

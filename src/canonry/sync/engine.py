@@ -100,7 +100,8 @@ async def run_sync(
         result = SyncResult(run_id, connection, mode, "running", 0.0, {}, {})
         structlog.contextvars.bind_contextvars(connection=connection, sync_run_id=run_id)
         rotate = _persist_rotation(db, lock_conn, record.id, config)
-        client = _client(connector, config, connection, rotate)
+        # Guards (rate limit, breaker) are shared per connection *of this database*.
+        client = _client(connector, config, f"{connection}@{db.key}", rotate)
         run = _Run(
             conn, connector, config, client, record.id, run_id, full, connection,
             PagePreparer(workers),

@@ -1,0 +1,177 @@
+"""Where Canonry's full sync spends its time, stage by stage.
+
+    python -m bench.profile --n 200000
+    py-spy record -r 200 -f raw -o /tmp/canonry.txt -- python -m bench.profile --n 200000
+    python -m bench.stacks /tmp/canonry.txt
+
+The sync runs in this process (the sandbox in its own), with timers wrapped around the
+engine's stage functions from outside (src/ is untouched). Decoding, mapping, archiving and
+encoding are plain functions on the event loop's thread: their times are exact and add up.
+Writing and waiting for pages are coroutines that overlap each other. CPU seconds of this
+process, of the PostgreSQL server and of the sandbox during the step say who was busy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psutil
+from cryptography.fernet import Fernet
+
+from bench.canonry_steps import canonry_step
+from bench.model import FULL, Job
+from bench.pg import BenchServer
+from bench.sandbox import SandboxProcess
+
+TIMES: dict[str, float] = defaultdict(float)
+CALLS: dict[str, int] = defaultdict(int)
+# (stage, module, attribute, kind, what). Sync stages run on the event loop's thread without
+# interleaving, so their times are exact and exclusive; async ones overlap the other task.
+PATCHES = (
+    ("decode", "canonry.http.classify", "orjson", "module", "orjson.loads of each body"),
+    ("map", "canonry.sync.worker", "map_records", "sync", "records -> typed Employee rows"),
+    ("archive", "canonry.sync.worker", "archive_body", "sync", "zstd compress + sha256"),
+    ("encode", "canonry.sync.worker", "encode_rows", "sync", "rows -> binary COPY payload"),
+    ("write", "canonry.store.writer", "PageWriter.write", "async",
+     "raw page + COPY + upsert + watermark + commit (overlaps fetching)"),
+    ("wait", "canonry.sync.engine", "_next", "async",
+     "writer waits for the next prepared page (overlaps writing)"),
+)  # fmt: skip
+SYNC_STAGES = ("decode", "map", "archive", "encode")
+
+
+def _timed_sync(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            TIMES[name] += time.perf_counter() - t0
+            CALLS[name] += 1
+
+    return wrapper
+
+
+def _timed_async(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            TIMES[name] += time.perf_counter() - t0
+            CALLS[name] += 1
+
+    return wrapper
+
+
+class _TimedModule:
+    """Stands in for a module (orjson) inside one importer only; ``loads`` is timed."""
+
+    def __init__(self, module: Any, stage: str) -> None:
+        self._module = module
+        self.loads = _timed_sync(stage, module.loads)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+def install_timers() -> list[str]:
+    """Wrap the engine's stage functions where they are looked up; returns what is missing
+    (the engine changes: a renamed function is reported, not fatal)."""
+    missing = []
+    for stage, module_name, attr, kind, _ in PATCHES:
+        owner: Any = importlib.import_module(module_name)
+        *path, name = attr.split(".")
+        for part in path:
+            owner = getattr(owner, part, None)
+        original = getattr(owner, name, None)
+        if original is None:
+            missing.append(f"{module_name}.{attr}")
+            continue
+        wrap = {"sync": _timed_sync, "async": _timed_async, "module": _TimedModule}[kind]
+        setattr(owner, name, wrap(original, stage) if kind == "module" else wrap(stage, original))
+    return missing
+
+
+def _cpu(proc: psutil.Process) -> float:
+    """CPU seconds of a process, plus those of its children (exited and alive)."""
+    try:
+        t = proc.cpu_times()
+        total = t.user + t.system + t.children_user + t.children_system
+        for child in proc.children():
+            c = child.cpu_times()
+            total += c.user + c.system
+    except psutil.NoSuchProcess:
+        return 0.0
+    return total
+
+
+def _postmaster() -> psutil.Process:
+    """The PostgreSQL server process: backends are its children."""
+    for proc in psutil.process_iter(["name"]):
+        parent = proc.parent()
+        if proc.info["name"] == "postgres" and (parent is None or parent.name() != "postgres"):
+            return proc
+    raise RuntimeError("no PostgreSQL server process found")
+
+
+def _cpu_now(procs: dict[str, psutil.Process]) -> dict[str, float]:
+    return {who: _cpu(proc) for who, proc in procs.items()}
+
+
+def report(wall: float, cpu: dict[str, float], missing: list[str]) -> None:
+    print(f"\nCanonry full sync (run_sync, workers=0), wall {wall:.2f} s")
+    print(f"{'stage':<8} {'seconds':>8} {'share':>6} {'calls':>7}  what")
+    for stage, _, _, kind, what in PATCHES:
+        share = TIMES[stage] / wall if wall else 0.0
+        mark = "" if kind != "async" else " [wall, overlapping]"
+        print(f"{stage:<8} {TIMES[stage]:8.2f} {share:6.1%} {CALLS[stage]:7d}  {what}{mark}")
+    rest = wall - sum(TIMES[s] for s in SYNC_STAGES)
+    print(f"{'rest':<8} {rest:8.2f} {rest / wall:6.1%}          wall minus the exclusive stages:")
+    print(" " * 33 + "HTTP, psycopg, event loop, waiting on PostgreSQL/sandbox")
+    for name in missing:
+        print(f"(not timed: {name} no longer exists)")
+    print("\nCPU seconds during the step (2 cores shared by all three):")
+    for who, seconds in cpu.items():
+        print(f"  {who:<22} {seconds:7.2f} s  ({seconds / wall:5.1%} of one core)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
+    p.add_argument("--n", type=int, default=200_000, help="records in the sandbox")
+    args = p.parse_args(argv)
+    home = Path(tempfile.mkdtemp(prefix="canonry-profile-"))
+    server = BenchServer(home)
+    sandbox = SandboxProcess(args.n)
+    try:
+        url = server.fresh_database("bench_profile")
+        job = Job(args.n, FULL, url, sandbox.url, 0, Fernet.generate_key().decode(), str(home))
+        missing = install_timers()
+        procs = {
+            "client (this process)": psutil.Process(),
+            "postgresql (all)": _postmaster(),
+            "sandbox": psutil.Process(sandbox.pid),
+        }
+        before = _cpu_now(procs)
+        result = canonry_step(job)
+        after = _cpu_now(procs)
+        report(result.seconds, {k: after[k] - before[k] for k in before}, missing)
+    finally:
+        sandbox.stop()
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
