@@ -119,3 +119,4 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(
     # not an interruption; every other kill must have left an interrupted run behind.
     assert kills // 2 <= statuses.get("interrupted", 0) <= kills
     assert statuses.get("running", 0) == 0
+    print(f"crash harness ({workers} workers): {kills} SIGKILLs, runs by status {statuses}")

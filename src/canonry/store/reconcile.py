@@ -39,6 +39,9 @@ async def reconcile(
     stream: str,
 ) -> int:
     """Soft-delete the stream's live rows this run did not see; returns how many."""
+    # Filled during this run, the table has no statistics yet: without them the planner
+    # picks a nested-loop anti-join, quadratic in the stream's size.
+    await conn.execute("ANALYZE canonry.refresh_seen")
     cur = await conn.execute(
         sql.SQL(
             "WITH gone AS ("
