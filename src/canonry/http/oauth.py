@@ -7,6 +7,7 @@ request, so waiters reuse the fresh token instead of stampeding the endpoint.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import inspect
 import time
@@ -22,7 +23,7 @@ from canonry.observability import register_secret
 from canonry.sdk.auth import OAuth2ClientCredentials, OAuth2RefreshToken
 
 
-class OAuth2Flow(httpx.Auth):
+class OAuth2Flow(httpx.Auth, abc.ABC):
     """The shared single-flight token cache; subclasses say what the grant sends."""
 
     def __init__(
@@ -44,8 +45,9 @@ class OAuth2Flow(httpx.Auth):
         state = "valid" if self._token and self._clock() < self._refresh_at else "none"
         return f"<{type(self).__name__} token={state} url={self._token_url!r}>"
 
+    @abc.abstractmethod
     def _grant(self) -> dict[str, str]:
-        raise NotImplementedError
+        """The form fields of this flow's token request (grant type and credentials)."""
 
     def live_secrets(self) -> tuple[str, ...]:
         """Secrets minted at run time (the access token, a rotated refresh token)."""
