@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from canonry.errors import PermanentSourceError
@@ -167,60 +167,55 @@ class PageNumberPagination(_Start):
         return {**params, self.page_param: str(page + 1)}
 
 
+@dataclass(frozen=True, kw_only=True)  # keyword-only: subclasses keep their positional field
+class _FollowsURL(_Start):
+    """Pagination that follows a next-page URL; subclasses say where the URL is found."""
+
+    size_param: str | None = None
+    page_size: int = 100
+
+    def with_page_size(self, size: int) -> Self:
+        return replace(self, page_size=size)
+
+    def first_params(self) -> Params:
+        return {self.size_param: str(self.page_size)} if self.size_param else {}
+
+    def next_params(
+        self,
+        params: Params,
+        body: Any,
+        headers: Mapping[str, str],
+        record_count: int,
+        *,
+        url: str = "",
+        now: dt.datetime | None = None,
+    ) -> Params | None:
+        target = self._target(body, headers)
+        return None if not target else follow(url, params, target)
+
+    def _target(self, body: Any, headers: Mapping[str, str]) -> str | None:
+        raise TypeError(f"{type(self).__name__} must say where its next URL is")
+
+
 @dataclass(frozen=True)
-class LinkHeaderPagination(_Start):
+class LinkHeaderPagination(_FollowsURL):
     """RFC 8288 ``Link: <...>; rel="next"``; the link's query string becomes the next params."""
 
     rel: str = "next"
-    size_param: str | None = None
-    page_size: int = 100
 
-    def with_page_size(self, size: int) -> LinkHeaderPagination:
-        return replace(self, page_size=size)
-
-    def first_params(self) -> Params:
-        return {self.size_param: str(self.page_size)} if self.size_param else {}
-
-    def next_params(
-        self,
-        params: Params,
-        body: Any,
-        headers: Mapping[str, str],
-        record_count: int,
-        *,
-        url: str = "",
-        now: dt.datetime | None = None,
-    ) -> Params | None:
-        target = link_target(headers.get("link", ""), self.rel)
-        return None if target is None else follow(url, params, target)
+    def _target(self, body: Any, headers: Mapping[str, str]) -> str | None:
+        return link_target(headers.get("link", ""), self.rel)
 
 
 @dataclass(frozen=True)
-class NextUrlPagination(_Start):
+class NextUrlPagination(_FollowsURL):
     """The next page's URL in the body (``next``, ``links.next``...), followed like a link."""
 
     next_url_path: str = "next"
-    size_param: str | None = None
-    page_size: int = 100
 
-    def with_page_size(self, size: int) -> NextUrlPagination:
-        return replace(self, page_size=size)
-
-    def first_params(self) -> Params:
-        return {self.size_param: str(self.page_size)} if self.size_param else {}
-
-    def next_params(
-        self,
-        params: Params,
-        body: Any,
-        headers: Mapping[str, str],
-        record_count: int,
-        *,
-        url: str = "",
-        now: dt.datetime | None = None,
-    ) -> Params | None:
+    def _target(self, body: Any, headers: Mapping[str, str]) -> str | None:
         target = get_path(body, self.next_url_path)
-        return None if target in (None, "") else follow(url, params, str(target))
+        return None if target in (None, "") else str(target)
 
 
 def owned_params(pager: Paginator) -> set[str]:
