@@ -19,6 +19,7 @@ from canonry.sdk.connector import ConnectionConfig
 from canonry.store import open_database
 from canonry.store.connections import add_connection
 from canonry.sync import SyncResult, run_sync
+from tests.truth import stored
 
 API_KEY = "fin-test-key-7f3a9c"
 POS_CLIENT_ID = "pos-test-app"
@@ -66,17 +67,6 @@ def sync(settings: Settings, name: str, **kw: Any) -> SyncResult:
             return await run_sync(db, name, **kw)
 
     return asyncio.run(go())
-
-
-def stored(url: str, table: str, connection: str) -> dict[str, dict[str, Any]]:
-    """Every stored row of ``table`` for ``connection`` (deleted too), by source id."""
-    with psycopg.connect(url, row_factory=dict_row) as conn:
-        rows = conn.execute(
-            f"SELECT e.* FROM canonry.{table} e JOIN canonry.connections c"
-            " ON c.id = e.connection_id WHERE c.name = %s",
-            (connection,),
-        ).fetchall()
-    return {r["source_id"]: r for r in rows}
 
 
 def dead_letters(url: str, connection: str) -> dict[tuple[str, str], dict[str, Any]]:
