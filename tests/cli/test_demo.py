@@ -13,7 +13,10 @@ def test_demo_then_provenance_of_every_field(cli: Cli) -> None:
     ran = cli("--json", "demo", "--employees", str(EMPLOYEES))
     assert ran.exit_code == 0, ran.stderr
     tour = ran.json()
-    full, incremental = tour["syncs"]
+    full, incremental, payroll, directory = tour["syncs"]
+    assert payroll["connection"] == "demo-payroll"
+    assert directory["connection"] == "demo-directory"
+    assert payroll["status"] == directory["status"] == "succeeded"
     assert (full["mode"], full["status"]) == ("full", "succeeded")
     assert (incremental["mode"], incremental["status"]) == ("incremental", "succeeded")
     assert full["totals"]["fetched"] == EMPLOYEES + 40
@@ -33,6 +36,30 @@ def test_demo_then_provenance_of_every_field(cli: Cli) -> None:
         assert p["json_path"].startswith(f"$.data[{p['record_index']}].")
         assert p["value"] == doc["entity"][field]
         assert p["mapping_version"] == "sandbox_hr.employees@1"
+
+
+def test_demo_shows_a_golden_employee_from_three_systems(cli: Cli) -> None:
+    """The golden employee the demo shows takes its fields from HR, payroll and the directory."""
+    tour = cli("--json", "demo", "--employees", "600").json()
+    golden = tour["golden_employee"]
+    assert {m["connection"] for m in golden["members"]} == {
+        "demo-hr",
+        "demo-payroll",
+        "demo-directory",
+    }
+    sources = {f["source"]["connection"] for f in golden["fields"] if f["source"]}
+    assert sources == {"demo-hr", "demo-payroll", "demo-directory"}
+    assert sum(tour["goldens_by_sources"].values()) < 600 + 600 + 600
+    gid = golden["golden_id"]
+    assert any(f"golden show employee {gid} --provenance" in step for step in tour["next"])
+    shown = cli("golden", "show", "employee", str(gid), "--provenance")
+    assert shown.exit_code == 0, shown.stderr
+    for member in golden["members"]:
+        assert member["source_id"] in shown.stdout
+    for f in golden["fields"]:
+        if f["value"] is not None:
+            assert f["source"] is not None, f
+            assert f["rule"] in shown.stdout
 
 
 def test_demo_reruns_and_explains_itself(cli: Cli) -> None:

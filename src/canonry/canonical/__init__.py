@@ -34,7 +34,13 @@ from canonry.canonical.hr import (
     PayPeriod,
 )
 from canonry.canonical.money import Money
-from canonry.canonical.provenance import FieldProvenance
+from canonry.canonical.provenance import (
+    CompetingValue,
+    FieldProvenance,
+    GoldenFieldProvenance,
+    GoldenMember,
+    GoldenRecord,
+)
 from canonry.canonical.workforce import Compensation, CompensationPeriod, Job, JobStatus, Location
 
 CONTRACTS: dict[str, type[CanonicalEntity]] = {
@@ -54,6 +60,7 @@ __all__ = [
     "CanonicalEntity",
     "Compensation",
     "CompensationPeriod",
+    "CompetingValue",
     "Customer",
     "Department",
     "Employee",
@@ -62,6 +69,9 @@ __all__ = [
     "FieldProvenance",
     "GLAccount",
     "GLAccountType",
+    "GoldenFieldProvenance",
+    "GoldenMember",
+    "GoldenRecord",
     "Invoice",
     "InvoiceDirection",
     "InvoiceLine",

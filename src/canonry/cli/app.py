@@ -18,7 +18,18 @@ from typer.main import get_command
 
 from canonry import __version__
 from canonry.cli import archive as archive_cli
-from canonry.cli import connections, db, demo, dlq, entities, replay, sandbox, status, sync
+from canonry.cli import (
+    connections,
+    db,
+    demo,
+    dlq,
+    entities,
+    golden,
+    replay,
+    sandbox,
+    status,
+    sync,
+)
 from canonry.cli import schema as schema_cli
 from canonry.cli.context import CliContext
 from canonry.cli.output import Output, examples
@@ -143,6 +154,7 @@ app.add_typer(connections.top)
 app.add_typer(sync.app)
 app.add_typer(replay.app)
 app.add_typer(entities.app, name="entities")
+app.add_typer(golden.app, name="golden")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(status.app)
 app.add_typer(sandbox.app, name="sandbox")

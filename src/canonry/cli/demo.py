@@ -5,30 +5,55 @@ from __future__ import annotations
 import contextlib
 import shlex
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import typer
 from rich.console import Group, RenderableType
 from rich.markup import escape
 
-from canonry.canonical import Employee
+from canonry.canonical import Employee, GoldenRecord
 from canonry.cli.context import CliContext, cli_context
+from canonry.cli.golden import render_golden
 from canonry.cli.output import Output, examples, table
 from canonry.cli.sandbox import invalid_sandbox_options
 from canonry.cli.sync import SyncProgress, records_per_s, result_json
-from canonry.sandbox import FaultConfig, HRSandbox, SandboxServer
+from canonry.resolve import EntityRules, set_rules
+from canonry.resolve.explain import explain
+from canonry.sandbox import DirectorySandbox, FaultConfig, HRSandbox, PayrollSandbox, SandboxServer
 from canonry.sdk.registry import get_connector
 from canonry.store import Database
 from canonry.store.connections import add_connection, delete_connection
 from canonry.store.deadletters import dead_letter_depth
 from canonry.store.entities import list_entities
+from canonry.store.golden import golden_counts, list_goldens
 from canonry.sync import SyncResult, run_sync
 
 app = typer.Typer(rich_markup_mode="markdown")
 
 CONNECTION = "demo-hr"
 CONNECTOR = "sandbox_hr"
+PAYROLL, DIRECTORY = "demo-payroll", "demo-directory"
+PAYROLL_KEY, DIRECTORY_TOKEN = "payroll-demo-key", "dir-demo-token"
+# How the three systems' employees become one golden record each (docs/resolution.md).
+DEMO_RULES: dict[str, Any] = {
+    "entity": "employee",
+    "sources": [CONNECTION, PAYROLL, DIRECTORY],
+    "match": [
+        {"name": "email", "fields": {"email": "email"}},
+        {"name": "employee_number", "fields": {"employee_number": "digits"}},
+    ],
+    "default": "non_null_first",
+    "fields": {
+        "salary_amount": {
+            "rule": "source_priority",
+            "sources": [PAYROLL, CONNECTION],
+            "together": ["salary_currency", "salary_period"],
+        },
+        "job_title": {"rule": "most_recent"},
+        "phone": {"rule": "most_recent"},
+    },
+}
 CLIENT_ID = "canonry-demo"
 CLIENT_SECRET = "s3cret-demo"  # noqa: S105 - the sandbox's documented demo secret
 MALFORMED_RATE = 0.002  # a few broken records, so the dead-letter queue has something to show
@@ -44,6 +69,8 @@ class Tour:
     changed: dict[str, int]
     sample_id: str | None
     open_dead_letters: int
+    golden: GoldenRecord | None = None
+    goldens_by_sources: dict[int, int] = field(default_factory=dict)
 
 
 @app.command(
@@ -81,18 +108,27 @@ def demo(
             client_secret=CLIENT_SECRET,
             faults=FaultConfig(malformed_rate=MALFORMED_RATE),
         )
-    with SandboxServer(sandbox) as server:
+    payroll = PayrollSandbox(sandbox, api_key=PAYROLL_KEY)
+    directory = DirectorySandbox(sandbox, api_key=DIRECTORY_TOKEN)
+    with (
+        SandboxServer(sandbox) as server,
+        SandboxServer(payroll) as payroll_server,
+        SandboxServer(directory) as directory_server,
+    ):
         out.note(
             f"[b]0.[/b] a sandbox HR system with {employees:,} employees is serving at {server.url}"
         )
-        tour = state.run(lambda db: _tour(db, server.url, sandbox, out))
+        urls = {PAYROLL: payroll_server.url, DIRECTORY: directory_server.url}
+        tour = state.run(lambda db: _tour(db, server.url, sandbox, out, urls))
         next_steps = _next_steps(state, tour, keep_running)
         out.result(_tour_json(tour, next_steps), lambda: _render(tour, next_steps))
         if keep_running:
             _serve_until_interrupted(out, server.url)
 
 
-async def _tour(db: Database, url: str, sandbox: HRSandbox, out: Output) -> Tour:
+async def _tour(
+    db: Database, url: str, sandbox: HRSandbox, out: Output, urls: dict[str, str]
+) -> Tour:
     config = get_connector(CONNECTOR).config.model_validate(
         {"base_url": url, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
     )
@@ -112,12 +148,49 @@ async def _tour(db: Database, url: str, sandbox: HRSandbox, out: Output) -> Tour
         sample = await list_entities(conn, Employee, connection=CONNECTION, limit=1)
         depth = await dead_letter_depth(conn, connection=CONNECTION)
     sample_id = str(sample[0]["source_id"]) if sample else None
-    return Tour(url, syncs, changed, sample_id, sum(depth.values()))
+    tour = Tour(url, syncs, changed, sample_id, sum(depth.values()))
+    await _enrich(db, out, urls, tour)
+    return tour
 
 
-async def _sync(db: Database, out: Output, *, full: bool) -> SyncResult:
+async def _enrich(db: Database, out: Output, urls: dict[str, str], tour: Tour) -> None:
+    """Step 3: payroll and the identity directory know the same people; resolve them."""
+    configs = {
+        PAYROLL: ("payroll_sandbox", {"base_url": urls[PAYROLL], "api_key": PAYROLL_KEY}),
+        DIRECTORY: (
+            "directory_sandbox",
+            {"base_url": urls[DIRECTORY], "api_token": DIRECTORY_TOKEN},
+        ),
+    }
+    async with await db.connect() as conn:
+        for name, (connector, values) in configs.items():
+            config = get_connector(connector).config.model_validate(values)
+            await delete_connection(conn, name)
+            await add_connection(conn, db.secrets, name, connector, config)
+        await set_rules(conn, EntityRules.model_validate(DEMO_RULES))
+    out.note(
+        f"[b]3.[/b] payroll ([b]{PAYROLL}[/b]) and the identity directory ([b]{DIRECTORY}[/b]) "
+        "know the same people their own way; syncing both resolves golden employees:"
+    )
+    for name in (PAYROLL, DIRECTORY):
+        tour.syncs.append(await _sync(db, out, full=True, connection=name))
+    async with await db.connect() as conn:
+        tour.goldens_by_sources = await golden_counts(conn, "employee")
+        best = (0, 0)
+        for row in await list_goldens(conn, "employee", min_members=3, limit=60):
+            # Show the golden whose fields come from most systems, with most disagreement.
+            golden = await explain(conn, "employee", row["golden_id"])
+            systems = len({f.source.connection for f in golden.fields if f.source})
+            rivals = sum(len({repr(c.value) for c in f.competing}) > 1 for f in golden.fields)
+            if (systems, rivals) > best:
+                best, tour.golden = (systems, rivals), golden
+
+
+async def _sync(
+    db: Database, out: Output, *, full: bool, connection: str = CONNECTION
+) -> SyncResult:
     with SyncProgress.shown(out.err, enabled=not out.json) as progress:
-        return await run_sync(db, CONNECTION, full=full, progress=progress)
+        return await run_sync(db, connection, full=full, progress=progress)
 
 
 def _next_steps(state: CliContext, tour: Tour, keep_running: bool) -> list[str]:
@@ -127,8 +200,11 @@ def _next_steps(state: CliContext, tour: Tour, keep_running: bool) -> list[str]:
     if state.database_url is not None:
         prefix += " --database-url URL"
     steps = []
+    if tour.golden is not None:
+        steps.append(f"{prefix} golden show employee {tour.golden.golden_id} --provenance")
     if tour.sample_id is not None:
         steps.append(f"{prefix} entities show employee {tour.sample_id} --provenance")
+    steps.append(f"{prefix} golden list employee --min-sources 3 --limit 10")
     steps += [
         f"{prefix} entities list employee --connection {CONNECTION} --limit 10",
         f"{prefix} dlq list --connection {CONNECTION}",
@@ -152,6 +228,8 @@ def _tour_json(tour: Tour, next_steps: list[str]) -> dict[str, Any]:
         "syncs": [result_json(s) for s in tour.syncs],
         "open_dead_letters": tour.open_dead_letters,
         "sample_employee": tour.sample_id,
+        "goldens_by_sources": tour.goldens_by_sources,
+        "golden_employee": None if tour.golden is None else tour.golden.model_dump(mode="json"),
         "next": next_steps,
     }
 
@@ -170,7 +248,7 @@ def _render(tour: Tour, next_steps: list[str]) -> RenderableType:
     )
     rows = [
         (
-            f"{s.mode} (run {s.run_id})",
+            f"{s.connection} {s.mode} (run {s.run_id})",
             s.totals.fetched,
             s.totals.inserted,
             s.totals.updated,
@@ -185,11 +263,19 @@ def _render(tour: Tour, next_steps: list[str]) -> RenderableType:
     summary = table(
         columns,
         rows,
-        title=f"what the demo did to {CONNECTION}",
+        title="what the demo did",
         caption=f"{tour.open_dead_letters} record(s) wait in the dead-letter queue",
     )
     steps = "\n".join(f"  {escape(step)}" for step in next_steps)
-    return Group(summary, "", "[b]what to try next[/b]", steps)
+    parts: list[RenderableType] = [summary, ""]
+    if tour.golden is not None:
+        spread = ", ".join(f"{n:,} from {k}" for k, n in sorted(tour.goldens_by_sources.items()))
+        parts += [
+            f"[b]golden employees[/b] (by number of source rows): {spread}",
+            render_golden(tour.golden, provenance=True),
+            "",
+        ]
+    return Group(*parts, "[b]what to try next[/b]", steps)
 
 
 def _serve_until_interrupted(out: Output, url: str) -> None:

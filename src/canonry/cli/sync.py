@@ -85,6 +85,7 @@ def result_json(result: SyncResult) -> dict[str, Any]:
         },
         "stats": result.stats,
         "error": result.error,
+        "resolved": [r.as_dict() for r in result.resolved],
     }
 
 
@@ -105,7 +106,11 @@ def _summary(result: SyncResult) -> Table:
         rows,
         title=f"run {result.run_id}: {result.mode} sync of {result.connection} {result.status}",
         caption=f"{result.seconds:,.1f} s, {records_per_s(result):,.0f} records/s; "
-        f"{stats.get('requests', 0)} requests, {stats.get('retries', 0)} retries",
+        f"{stats.get('requests', 0)} requests, {stats.get('retries', 0)} retries"
+        + "".join(
+            f"; golden {r.entity}: {r.created} new, {r.changed} changed, {r.retired} retired"
+            for r in result.resolved
+        ),
     )
 
 

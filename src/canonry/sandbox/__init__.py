@@ -2,7 +2,8 @@
 
 HRSandbox is an HRIS (OAuth2 client credentials, cursor pages); FinanceSandbox an ERP (API key,
 offset pages, idempotent payment POSTs); POSSandbox a restaurant POS (rotating OAuth2 refresh
-tokens, Link-header pages, a strict rate limit).
+tokens, Link-header pages, a strict rate limit); PayrollSandbox and DirectorySandbox
+derive their people from an HRSandbox, as overlapping systems for entity resolution.
 
 Independent of the rest of Canonry on purpose (stdlib + starlette + uvicorn + orjson only), so
 it behaves like an outside system rather than echoing our own assumptions back at us.
@@ -12,14 +13,17 @@ from canonry.sandbox.faults import FaultConfig
 from canonry.sandbox.finance_data import FinanceSandbox
 from canonry.sandbox.hr_app import build_app
 from canonry.sandbox.hr_data import HRSandbox
+from canonry.sandbox.people import DirectorySandbox, PayrollSandbox
 from canonry.sandbox.pos_data import POSSandbox
 from canonry.sandbox.server import SandboxServer, serve
 
 __all__ = [
+    "DirectorySandbox",
     "FaultConfig",
     "FinanceSandbox",
     "HRSandbox",
     "POSSandbox",
+    "PayrollSandbox",
     "SandboxServer",
     "build_app",
     "serve",

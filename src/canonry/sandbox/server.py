@@ -20,11 +20,13 @@ from canonry.sandbox.finance_app import build_finance_app
 from canonry.sandbox.finance_data import FinanceSandbox
 from canonry.sandbox.hr_app import build_app
 from canonry.sandbox.hr_data import HRSandbox
+from canonry.sandbox.people import DirectorySandbox, PayrollSandbox
+from canonry.sandbox.people_app import build_directory_app, build_payroll_app
 from canonry.sandbox.pos_app import build_pos_app
 from canonry.sandbox.pos_data import POSSandbox
 
 _START_TIMEOUT_S = 10.0
-AnySandbox = HRSandbox | FinanceSandbox | POSSandbox
+AnySandbox = HRSandbox | FinanceSandbox | POSSandbox | PayrollSandbox | DirectorySandbox
 
 
 def app_for(sb: AnySandbox) -> Starlette:
@@ -33,6 +35,10 @@ def app_for(sb: AnySandbox) -> Starlette:
         return build_finance_app(sb)
     if isinstance(sb, POSSandbox):
         return build_pos_app(sb)
+    if isinstance(sb, PayrollSandbox):
+        return build_payroll_app(sb)
+    if isinstance(sb, DirectorySandbox):
+        return build_directory_app(sb)
     return build_app(sb)
 
 

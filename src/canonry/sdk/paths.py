@@ -20,6 +20,10 @@ def get_path(obj: Any, path: str, default: Any = None) -> Any:
 
 
 def json_path(records_path: str, index: int, field_path: str) -> str:
-    """A JSONPath to one field of one record of a page: ``$.data[17].compensation.amount``."""
+    """A JSONPath to one field of one record of a page: ``$.data[17].compensation.amount``.
+
+    An empty ``field_path`` (a value the mapping derives, not read from one field) points
+    at the whole record.
+    """
     prefix = f"$.{records_path}" if records_path else "$"
-    return f"{prefix}[{index}].{field_path}"
+    return f"{prefix}[{index}].{field_path}" if field_path else f"{prefix}[{index}]"

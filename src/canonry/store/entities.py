@@ -124,6 +124,7 @@ def field_provenance(entity: type[CanonicalEntity], row: dict[str, Any]) -> list
             mapping_version=row["mapping_version"],
             observed_at=row["observed_at"],
             sync_run_id=row["sync_run_id"],
+            source_id=row["source_id"],
         )
         for name in entity.business_fields()
     ]

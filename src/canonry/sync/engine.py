@@ -19,6 +19,7 @@ import structlog
 from canonry.errors import CanonryError, ConfigError
 from canonry.http import ClientOptions, FetchedPage, RateBudget, SourceClient, iter_pages
 from canonry.observability import register_secret
+from canonry.resolve import ResolutionResult, active_rules, resolve
 from canonry.sdk.auth import OAuth2RefreshToken, RotateHook
 from canonry.sdk.connector import ConnectionConfig, Connector, Stream
 from canonry.sdk.registry import get_connector
@@ -63,6 +64,7 @@ class SyncResult:
     streams: dict[str, StreamProgress]
     stats: dict[str, Any]
     error: str | None = None
+    resolved: list[ResolutionResult] = field(default_factory=list)
 
     @property
     def totals(self) -> PageCounts:
@@ -111,6 +113,7 @@ async def run_sync(
                 for stream in selected:
                     state = result.streams[stream.name] = StreamProgress(stream.name)
                     await _sync_stream(run, stream, state, progress)
+            result.resolved = await resolve_touched(conn, selected)
             result.status = "succeeded"
         except CanonryError as exc:
             result.status, result.error = "failed", str(exc)
@@ -131,6 +134,15 @@ async def run_sync(
             )
             structlog.contextvars.unbind_contextvars("connection", "sync_run_id")
     return result
+
+
+async def resolve_touched(conn: Conn, streams: list[Stream]) -> list[ResolutionResult]:
+    """Bring the goldens of the synced entity types up to date (those with rules only)."""
+    ruled = await active_rules(conn)
+    touched = sorted({s.mapping.entity.entity_name for s in streams} & set(ruled))
+    results = [await resolve(conn, name) for name in touched]
+    await conn.commit()
+    return results
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from canonry.errors import CanonryError, ConfigError
+from canonry.resolve import ResolutionResult
 from canonry.sdk.connector import Connector, Stream
 from canonry.sdk.registry import get_connector
 from canonry.store import Database
@@ -26,7 +27,7 @@ from canonry.store.connections import get_connection, load_config
 from canonry.store.database import Conn
 from canonry.store.runs import finish_run, start_run
 from canonry.store.writer import PageWrite, PageWriter, register_mapping
-from canonry.sync.engine import Progress, StreamProgress
+from canonry.sync.engine import Progress, StreamProgress, resolve_touched
 from canonry.sync.pipeline import run_pipeline
 from canonry.sync.pool import PagePreparer
 from canonry.sync.worker import PageJob
@@ -47,6 +48,7 @@ class ReplayResult:
     changes: dict[str, EntityDiff] = field(default_factory=dict)
     checksums: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    resolved: list[ResolutionResult] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ async def replay(
                 for stream in selected:
                     state = result.streams[stream.name] = StreamProgress(stream.name)
                     await _replay_stream(ctx, stream, state, progress, result)
+            if not dry_run:
+                result.resolved = await resolve_touched(conn, selected)
             result.status = "succeeded"
         except CanonryError as exc:
             result.status, result.error = "failed", str(exc)
