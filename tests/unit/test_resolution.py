@@ -174,3 +174,18 @@ def test_bad_rules_say_what_is_wrong(tmp_path: Path) -> None:
     assert (
         rules.version != EntityRules(entity="vendor", match=(TAX,), allow_same_source=True).version
     )
+
+
+def test_a_claimed_duplicate_does_not_stop_the_next_row_from_matching() -> None:
+    """erp:A already has its portal row, so portal:q (same name, no tax id) joins erp:B."""
+    rows = [
+        cand("erp", "A", name="acme|FR", tax="1"),
+        cand("erp", "B", name="acme|FR"),
+        cand("portal", "p", tax="1"),
+        cand("portal", "q", name="acme|FR"),
+    ]
+    found = cluster(rows, ["tax", "name"], allow_same_source=False)
+    assert found.groups == [
+        [("erp", "A"), ("portal", "p")],
+        [("erp", "B"), ("portal", "q")],
+    ]

@@ -40,41 +40,60 @@ class Clusters:
     refused: int = 0  # edges a constraint refused (conflicting pins, same-source)
 
 
-def cluster(
-    candidates: Iterable[Candidate], rule_order: Sequence[str], *, allow_same_source: bool
-) -> Clusters:
-    """Group ``candidates`` into entities; ``rule_order`` is the match rules' priority."""
-    rows = sorted(candidates, key=lambda c: c.row)
-    parent: dict[RowKey, RowKey] = {c.row: c.row for c in rows}
-    sets = {c.row: _Set([c.row], {c.row[0]}, c.pin) for c in rows}
-    out = Clusters()
+class _Entities:
+    """Union-find over rows whose unions respect the pin and same-source constraints."""
 
-    def find(x: RowKey) -> RowKey:
+    def __init__(self, rows: Sequence[Candidate], allow_same_source: bool, out: Clusters) -> None:
+        self.parent: dict[RowKey, RowKey] = {c.row: c.row for c in rows}
+        self.sets = {c.row: _Set([c.row], {c.row[0]}, c.pin) for c in rows}
+        self.allow_same_source = allow_same_source
+        self.out = out
+
+    def find(self, x: RowKey) -> RowKey:
+        parent = self.parent
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    def union(a: RowKey, b: RowKey, reason: str, *, forced: bool) -> None:
-        ra, rb = find(a), find(b)
+    def union(self, a: RowKey, b: RowKey, reason: str, *, forced: bool) -> bool:
+        """Join a's and b's entities unless a constraint forbids it; True: now one entity."""
+        ra, rb = self.find(a), self.find(b)
         if ra == rb:
-            return
-        sa, sb = sets[ra], sets[rb]
+            return True
+        sa, sb = self.sets[ra], self.sets[rb]
         clash = sa.pin is not None and sb.pin is not None and sa.pin != sb.pin
-        same_source = not allow_same_source and bool(sa.connections & sb.connections)
+        same_source = not self.allow_same_source and bool(sa.connections & sb.connections)
         if clash or (same_source and not forced):
-            out.refused += 1
-            return
+            self.out.refused += 1
+            return False
         if len(sa.rows) < len(sb.rows) or (len(sa.rows) == len(sb.rows) and rb < ra):
             ra, rb, sa, sb = rb, ra, sb, sa
-        parent[rb] = ra
+        self.parent[rb] = ra
         sa.rows += sb.rows
         sa.connections |= sb.connections
         sa.pin = sa.pin or sb.pin
-        del sets[rb]
+        del self.sets[rb]
         for row in (a, b):
-            out.matched_by.setdefault(row, reason)
+            self.out.matched_by.setdefault(row, reason)
+        return True
 
+    def join_group(self, group: Sequence[RowKey], reason: str) -> None:
+        """Join each row to the first earlier row a constraint allows (a duplicate at one
+        source must not stop a third row from joining the other)."""
+        for i, row in enumerate(group[1:], 1):
+            for earlier in group[:i]:
+                if self.union(earlier, row, reason, forced=False):
+                    break
+
+
+def cluster(
+    candidates: Iterable[Candidate], rule_order: Sequence[str], *, allow_same_source: bool
+) -> Clusters:
+    """Group ``candidates`` into entities; ``rule_order`` is the match rules' priority."""
+    rows = sorted(candidates, key=lambda c: c.row)
+    out = Clusters()
+    entities = _Entities(rows, allow_same_source, out)
     by_pin: dict[str, list[RowKey]] = defaultdict(list)
     for c in rows:
         if c.pin is not None:
@@ -83,7 +102,7 @@ def cluster(
         first, *rest = by_pin[pin]
         out.matched_by[first] = "crosswalk"
         for row in rest:
-            union(first, row, "crosswalk", forced=True)
+            entities.union(first, row, "crosswalk", forced=True)
     for rule in rule_order:
         by_key: dict[str, list[RowKey]] = defaultdict(list)
         for c in rows:
@@ -91,10 +110,8 @@ def cluster(
             if key is not None and not c.exclusive:
                 by_key[key].append(c.row)
         for key in sorted(by_key):
-            first, *rest = by_key[key]
-            for row in rest:
-                union(first, row, f"rule:{rule}", forced=False)
-    out.groups = sorted(sorted(s.rows) for s in sets.values())
+            entities.join_group(by_key[key], f"rule:{rule}")
+    out.groups = sorted(sorted(s.rows) for s in entities.sets.values())
     for group in out.groups:
         for row in group:
             out.matched_by.setdefault(row, "unmatched" if len(group) == 1 else "crosswalk")

@@ -20,7 +20,7 @@ _TAX_PREFIX = re.compile(r"^[A-Z]{2}(?=[0-9])")
 # Legal forms dropped from organisation names before comparing (lower-case, punctuation-free).
 _LEGAL_FORMS = frozenset(
     "inc incorporated corp corporation co company ltd limited llc llp plc gmbh ag kg sa sas "
-    "sarl srl spa bv nv oy ab as aps sp z o oo sro kft lda".split()
+    "sarl srl spa sl bv nv oy ab as aps sp z o oo sro kft lda kk wll".split()
 )
 
 
@@ -44,7 +44,7 @@ def _tax_id(value: Any) -> str:
 
 
 def _org_name(value: Any) -> str:
-    words = _text(value).split()
+    words = _text(str(value).replace(".", "")).split()  # "S.L." -> "sl", "K.K." -> "kk"
     while words and words[-1] in _LEGAL_FORMS:
         words.pop()
     return " ".join(words)

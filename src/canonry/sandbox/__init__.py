@@ -16,6 +16,7 @@ from canonry.sandbox.hr_data import HRSandbox
 from canonry.sandbox.people import DirectorySandbox, PayrollSandbox
 from canonry.sandbox.pos_data import POSSandbox
 from canonry.sandbox.server import SandboxServer, serve
+from canonry.sandbox.suppliers import SupplierPortalSandbox
 
 __all__ = [
     "DirectorySandbox",
@@ -25,6 +26,7 @@ __all__ = [
     "POSSandbox",
     "PayrollSandbox",
     "SandboxServer",
+    "SupplierPortalSandbox",
     "build_app",
     "serve",
 ]

@@ -54,7 +54,8 @@ def _updated_us(hr: HRSandbox, idx: int) -> int:
     return int(hr._updated[idx])
 
 
-def _iso(us: int) -> str:
+def iso_time(us: int) -> str:
+    """Epoch µs as ISO-8601 UTC with a Z, to the second."""
     at = EPOCH + dt.timedelta(microseconds=us)
     return at.isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -167,7 +168,7 @@ class PayrollSandbox(Derived):
             "status_code": _STATUS_CODES[hr["status"]],
             "start_date": hire.strftime("%d/%m/%Y"),
             "end_date": None if term is None else dt.date.fromisoformat(term).strftime("%d/%m/%Y"),
-            "last_modified": _iso(changed_us).replace("T", " ").removesuffix("Z"),  # naive UTC
+            "last_modified": iso_time(changed_us).replace("T", " ").removesuffix("Z"),  # naive UTC
         }
 
     def truth(self) -> dict[str, Any]:
@@ -267,8 +268,8 @@ class DirectorySandbox(Derived):
         return {
             "id": uid,
             "status": status,
-            "created": _iso(changed_us - 400 * 86_400 * MICROS),
-            "lastUpdated": _iso(changed_us),
+            "created": iso_time(changed_us - 400 * 86_400 * MICROS),
+            "lastUpdated": iso_time(changed_us),
             "profile": profile,
             "_links": {"self": {"href": f"/api/v1/users/{uid}"}},
         }

@@ -1,9 +1,10 @@
-"""The payroll and directory sandboxes over HTTP, each with its own vendor's habits.
+"""The derived sandboxes over HTTP (payroll, directory, supplier portal), each with its habits.
 
 Payroll: ``X-Payroll-Key`` header, ``?page=&per_page=`` with ``total_pages``, and
 ``modified_since``. Directory (Okta-style): ``Authorization: SSWS <token>``, a bare JSON
 array per page, ``Link: <...>; rel="next"`` with an ``after`` cursor, and
-``filter=lastUpdated gt "<ISO>"`` (or, simpler, ``since=<ISO>``).
+``filter=lastUpdated gt "<ISO>"`` (or, simpler, ``since=<ISO>``). Supplier portal:
+``X-Portal-Key``, ``?offset=&limit=`` with ``total``, and ``updated_after``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from canonry.sandbox._http import (
     parse_instant,
 )
 from canonry.sandbox.people import DirectorySandbox, PayrollSandbox
+from canonry.sandbox.suppliers import SupplierPortalSandbox
 
 _MAX_PAGE = 500
 _FILTER = re.compile(r'^lastUpdated gt "([^"]+)"$')
@@ -52,7 +54,7 @@ def _size(value: str | None, default: int) -> int:
     return size
 
 
-def _admin(sb: PayrollSandbox | DirectorySandbox) -> Any:
+def _admin(sb: PayrollSandbox | DirectorySandbox | SupplierPortalSandbox) -> Any:
     async def handler(request: Request) -> Response:
         views = {"truth": sb.truth, "stats": sb.stats, "faults": sb.faults.as_dict}
         return await admin(request, views, {"faults": lambda **k: sb.set_faults(**k).as_dict()})
@@ -157,6 +159,35 @@ def build_directory_app(sb: DirectorySandbox) -> Starlette:
 
     routes = [
         Route("/api/v1/users", users, methods=["GET"]),
+        Route("/admin/{action}", _admin(sb), methods=["GET", "POST"]),
+        Route("/health", _health, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, middleware=[Middleware(CountRequests, requests=sb.requests)])
+
+
+def build_supplier_app(sb: SupplierPortalSandbox) -> Starlette:
+    async def suppliers(request: Request) -> Response:
+        if not _key_ok(request.headers.get("x-portal-key", ""), sb.api_key):
+            sb.counters["unauthorized"] += 1
+            return json_response(401, {"error": "invalid or missing X-Portal-Key"})
+        early, drop = await fault_gate(sb.faults, sb.fault_draws, sb.counters, _error)
+        if early is not None:
+            return early
+        q = request.query_params
+        try:
+            offset = int(q.get("offset", "0"))
+            size = _size(q.get("limit"), 50)
+            since = q.get("updated_after")
+            rows = sb.feed(None if since is None else parse_instant(since, "updated_after"))
+        except ValueError as exc:
+            return json_response(400, {"error": str(exc)})
+        chunk = rows[offset : offset + size]
+        body = {"suppliers": [r.record for r in chunk], "total": len(rows)}
+        sb.counters["records_served"] += len(chunk)
+        return maybe_drop(orjson.dumps(body), drop, sb.counters)
+
+    routes = [
+        Route("/api/suppliers", suppliers, methods=["GET"]),
         Route("/admin/{action}", _admin(sb), methods=["GET", "POST"]),
         Route("/health", _health, methods=["GET"]),
     ]

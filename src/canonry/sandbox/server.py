@@ -21,12 +21,20 @@ from canonry.sandbox.finance_data import FinanceSandbox
 from canonry.sandbox.hr_app import build_app
 from canonry.sandbox.hr_data import HRSandbox
 from canonry.sandbox.people import DirectorySandbox, PayrollSandbox
-from canonry.sandbox.people_app import build_directory_app, build_payroll_app
+from canonry.sandbox.people_app import build_directory_app, build_payroll_app, build_supplier_app
 from canonry.sandbox.pos_app import build_pos_app
 from canonry.sandbox.pos_data import POSSandbox
+from canonry.sandbox.suppliers import SupplierPortalSandbox
 
 _START_TIMEOUT_S = 10.0
-AnySandbox = HRSandbox | FinanceSandbox | POSSandbox | PayrollSandbox | DirectorySandbox
+AnySandbox = (
+    HRSandbox
+    | FinanceSandbox
+    | POSSandbox
+    | PayrollSandbox
+    | DirectorySandbox
+    | SupplierPortalSandbox
+)
 
 
 def app_for(sb: AnySandbox) -> Starlette:
@@ -39,6 +47,8 @@ def app_for(sb: AnySandbox) -> Starlette:
         return build_payroll_app(sb)
     if isinstance(sb, DirectorySandbox):
         return build_directory_app(sb)
+    if isinstance(sb, SupplierPortalSandbox):
+        return build_supplier_app(sb)
     return build_app(sb)
 
 
