@@ -33,6 +33,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--json", action="store_true", help="print the rows as a JSON list")
     p.add_argument("--no-dlt", action="store_true", help="skip dlt even when it is installed")
     p.add_argument("--no-replay", action="store_true", help="skip Canonry's archive replay")
+    p.add_argument(
+        "--workers", type=int, default=0, help="Canonry's mapping processes (default: inline)"
+    )
     args = p.parse_args(argv)
     args.size_list = QUICK_SIZES if args.quick else [int(s) for s in args.sizes.split(",") if s]
     if args.runs < 1 or not args.size_list or min(args.size_list) < 100:
@@ -55,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         err.print("postgresql: " + ", ".join(f"{k}={v}" for k, v in server.settings().items()))
         key = Fernet.generate_key().decode()
         ctx = Context(
-            server, home / "work", key, args.runs, with_dlt, not args.no_replay, err.print
-        )
+            server, home / "work", key, args.runs, with_dlt, not args.no_replay, err.print,
+            args.workers,
+        )  # fmt: skip
         for n in args.size_list:
             results.append(run_size(ctx, n, dlt_note))
     finally:

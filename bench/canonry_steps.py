@@ -68,7 +68,7 @@ async def _sync(job: Job) -> Measurement:
             await _register(db, job)
         checkpoint(job.db_url)
         started = time.perf_counter()
-        result = await run_sync(db, CONNECTION, full=full)
+        result = await run_sync(db, CONNECTION, full=full, workers=job.workers)
         seconds = time.perf_counter() - started
     counts = result.streams["employees"].counts
     extra = {k: getattr(counts, k) for k in ("fetched", "inserted", "updated", "unchanged")}
@@ -82,7 +82,7 @@ async def _replay(job: Job) -> Measurement:
     async with open_database(_settings(job)) as db:
         checkpoint(job.db_url)
         started = time.perf_counter()
-        result = await replay(db, CONNECTION)
+        result = await replay(db, CONNECTION, workers=job.workers)
         seconds = time.perf_counter() - started
         records = _replayed(result) or await _archived_records(db)
     return Measurement(seconds, records, {"status": getattr(result, "status", None)})

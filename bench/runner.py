@@ -44,6 +44,7 @@ class Context:
     with_dlt: bool
     with_replay: bool
     log: Callable[[str], None]
+    workers: int = 0  # Canonry's mapping processes (run_sync/replay ``workers``)
 
 
 @dataclass
@@ -116,7 +117,10 @@ def _measure(
 ) -> None:
     if row.note is not None:
         return
-    job = Job(row.n, row.phase, db_url, sandbox_url, changed, ctx.secret_key, str(ctx.workdir))
+    job = Job(
+        row.n, row.phase, db_url, sandbox_url, changed, ctx.secret_key, str(ctx.workdir),
+        ctx.workers,
+    )  # fmt: skip
     m = run_isolated(step, job)
     row.runs.append(m)
     ctx.log(

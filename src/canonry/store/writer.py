@@ -190,6 +190,11 @@ class PageWriter:
                 },
             )
             result = await cur.fetchone()
+            if self._replay:
+                # A replay writes every page inside one outer transaction, so ON COMMIT
+                # DELETE ROWS never fires between pages: without this, each page would
+                # upsert all the pages before it again (quadratic).
+                await cur.execute(sql.SQL("DELETE FROM {}").format(self._stage))
         assert result is not None
         return int(result[0]), int(result[1])
 
