@@ -20,6 +20,7 @@ from bench import machine, report
 from bench.dlt_steps import NOT_INSTALLED, dlt_available
 from bench.pg import BenchServer
 from bench.runner import Context, SizeResult, run_size
+from canonry.config import Settings
 
 QUICK_SIZES = [20_000]
 
@@ -34,7 +35,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-dlt", action="store_true", help="skip dlt even when it is installed")
     p.add_argument("--no-replay", action="store_true", help="skip Canonry's archive replay")
     p.add_argument(
-        "--workers", type=int, default=0, help="Canonry's mapping processes (default: inline)"
+        "--workers",
+        type=int,
+        default=Settings.model_fields["mapping_workers"].default,
+        help="Canonry's mapping processes (default: the CLI's default; 0 maps inline)",
     )
     args = p.parse_args(argv)
     args.size_list = QUICK_SIZES if args.quick else [int(s) for s in args.sizes.split(",") if s]
