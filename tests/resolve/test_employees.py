@@ -13,6 +13,7 @@ import pytest
 from canonry.canonical import Employee
 from canonry.resolve import crosswalk
 from canonry.resolve.explain import explain
+from canonry.sandbox import SandboxServer
 from canonry.store.entities import source_value
 from tests.connectors.kit import db_url, sync
 from tests.resolve.conftest import EMPLOYEE_RULES, People
@@ -284,3 +285,27 @@ def test_changing_a_rule_recomputes_and_reports_what_moved(resolved: People) -> 
         if hr:
             assert g["data"]["job_title"] == rows[hr[0]]["job_title"]
     assert not people.resolve().rows_changed
+
+
+def test_hostile_sources_still_resolve_to_the_same_people(people: People) -> None:
+    """5xx, 429s and dropped connections on payroll and the directory change nothing."""
+    for sb in (people.payroll, people.directory):
+        sb.set_faults(error_rate=0.15, rate_limit_rate=0.1, retry_after=0.05, drop_rate=0.05)
+    people.set_rules()
+    people.sync_all()
+    assert_only_hard_cases(people)
+    served = sum(
+        sb.counters[k]
+        for sb in (people.payroll, people.directory)
+        for k in ("fault:http_500", "fault:http_502", "fault:http_503", "fault:rate_limit")
+    )
+    assert served > 0  # the faults really fired
+
+
+def test_every_derived_api_refuses_a_missing_or_wrong_key(people: People) -> None:
+    import httpx  # noqa: PLC0415 - the test's own client, not canonry's plumbing
+
+    with SandboxServer(people.payroll) as payroll, SandboxServer(people.directory) as directory:
+        assert httpx.get(f"{payroll.url}/api/v2/workers").status_code == 401
+        wrong = {"Authorization": "SSWS not-the-token"}
+        assert httpx.get(f"{directory.url}/api/v1/users", headers=wrong).status_code == 401

@@ -66,12 +66,19 @@ async def _health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+async def _key_gate(
+    request: Request, sb: PayrollSandbox | SupplierPortalSandbox, header: str
+) -> tuple[Response | None, bool]:
+    """401 without the API key in ``header``; then latency and a seeded fault draw."""
+    if not _key_ok(request.headers.get(header, ""), sb.api_key):
+        sb.counters["unauthorized"] += 1
+        return json_response(401, {"error": f"invalid or missing {header}"}), False
+    return await fault_gate(sb.faults, sb.fault_draws, sb.counters, _error)
+
+
 def build_payroll_app(sb: PayrollSandbox) -> Starlette:
     async def workers(request: Request) -> Response:
-        if not _key_ok(request.headers.get("x-payroll-key", ""), sb.api_key):
-            sb.counters["unauthorized"] += 1
-            return json_response(401, {"error": "invalid or missing X-Payroll-Key"})
-        early, drop = await fault_gate(sb.faults, sb.fault_draws, sb.counters, _error)
+        early, drop = await _key_gate(request, sb, "X-Payroll-Key")
         if early is not None:
             return early
         q = request.query_params
@@ -167,10 +174,7 @@ def build_directory_app(sb: DirectorySandbox) -> Starlette:
 
 def build_supplier_app(sb: SupplierPortalSandbox) -> Starlette:
     async def suppliers(request: Request) -> Response:
-        if not _key_ok(request.headers.get("x-portal-key", ""), sb.api_key):
-            sb.counters["unauthorized"] += 1
-            return json_response(401, {"error": "invalid or missing X-Portal-Key"})
-        early, drop = await fault_gate(sb.faults, sb.fault_draws, sb.counters, _error)
+        early, drop = await _key_gate(request, sb, "X-Portal-Key")
         if early is not None:
             return early
         q = request.query_params
