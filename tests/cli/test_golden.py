@@ -9,17 +9,34 @@ from tests.cli.conftest import Cli
 RULES = Path(__file__).parents[2] / "examples" / "resolution.toml"
 
 
-def test_rules_file_runs_and_overrides(cli: Cli) -> None:
+def pending(cli: Cli) -> int:
+    status = cli("--json", "status").json()
+    (employee,) = (g for g in status["golden"] if g["entity"] == "employee")
+    return int(employee["rows_awaiting_resolution"])
+
+
+def test_rules_file_runs_and_overrides(cli: Cli, tmp_path: Path) -> None:
     """The shipped example rules load; a split takes one row out of its golden, unpin undoes it."""
     assert cli("--json", "demo", "--employees", "300").exit_code == 0
     saved = cli("--json", "golden", "rules", "set", str(RULES))
     assert saved.exit_code == 0, saved.stderr
-    assert {r["entity"] for r in saved.json()} == {"employee", "vendor"}
-    shown = cli("--json", "golden", "rules", "show").json()
-    assert shown["employee"]["fields"]["job_title"]["rule"] == "most_recent"
+    changed = {r["entity"]: r["changed"] for r in saved.json()}
+    assert changed == {"employee": False, "vendor": True}  # the example is the demo's rules
+    assert pending(cli) == 0  # the demo's syncs resolved everything
 
+    edited = tmp_path / "rules.toml"
+    edited.write_text(
+        RULES.read_text().replace('rule = "most_recent"  #', 'rule = "source_priority"  #')
+    )
+    assert cli("--json", "golden", "rules", "set", str(edited)).json()[0]["changed"]
+    shown = cli("--json", "golden", "rules", "show").json()
+    assert shown["employee"]["fields"]["job_title"]["rule"] == "source_priority"
+    assert pending(cli) > 300  # new rules: every row waits
+    assert "golden records" in cli("status").stdout
     ran = cli("--json", "golden", "run", "employee").json()
     assert ran[0]["entity"] == "employee"
+    assert ran[0]["full"]
+    assert pending(cli) == 0
     again = cli("--json", "golden", "run", "employee").json()
     assert again[0]["rows_changed"] == 0  # nothing changed since
 

@@ -11,12 +11,14 @@ from rich.markup import escape
 from canonry.cli.context import cli_context
 from canonry.cli.output import cell, examples, table
 from canonry.errors import NotFoundError
+from canonry.resolve import active_rules, pending_rows
 from canonry.sdk.registry import get_connector
 from canonry.store import Database
 from canonry.store.connections import ConnectionRecord, list_connections
 from canonry.store.database import Conn
 from canonry.store.deadletters import dead_letter_depth
 from canonry.store.entities import count_entities
+from canonry.store.golden import golden_counts
 from canonry.store.runs import list_runs
 from canonry.store.writer import list_watermarks
 
@@ -37,6 +39,7 @@ def status(ctx: typer.Context) -> None:
             return {
                 "database": state.location(db),
                 "connections": [await _connection_status(conn, r) for r in records],
+                "golden": await _golden_status(conn),
             }
 
     report = state.run(gather)
@@ -79,6 +82,23 @@ async def _connection_status(conn: Conn, record: ConnectionRecord) -> dict[str, 
     }
 
 
+async def _golden_status(conn: Conn) -> list[dict[str, Any]]:
+    """Per ruled entity type: live goldens by number of source rows, rows awaiting resolution."""
+    out = []
+    for name, rules in (await active_rules(conn)).items():
+        counts = await golden_counts(conn, name)
+        out.append(
+            {
+                "entity": name,
+                "rules_version": rules.version,
+                "goldens": sum(counts.values()),
+                "goldens_by_sources": counts,
+                "rows_awaiting_resolution": await pending_rows(conn, rules),
+            }
+        )
+    return out
+
+
 def _render(report: dict[str, Any]) -> RenderableType:
     parts: list[RenderableType] = [f"[b]database[/b]: {escape(report['database'])}"]
     if not report["connections"]:
@@ -107,5 +127,14 @@ def _render(report: dict[str, Any]) -> RenderableType:
         parts += [
             f"\n[b]{escape(c['name'])}[/b] ({escape(c['connector'])}): {escape(last)}",
             table(("stream", "entity", "rows", "watermark", "open DLQ"), rows),
+        ]
+    if report["golden"]:
+        golden = [
+            (g["entity"], g["rules_version"], g["goldens"], g["rows_awaiting_resolution"])
+            for g in report["golden"]
+        ]
+        parts += [
+            "\n[b]golden records[/b] (`canonry golden run` resolves waiting rows)",
+            table(("entity", "rules", "goldens", "rows awaiting resolution"), golden),
         ]
     return Group(*parts)

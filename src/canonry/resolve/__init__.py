@@ -5,7 +5,13 @@ recomputes only the goldens that changed rows touch; ``explain`` renders a golde
 with the rule that chose each value, the competing values, and the source-level provenance.
 """
 
-from canonry.resolve.engine import ResolutionResult, active_rules, resolve, set_rules
+from canonry.resolve.engine import (
+    ResolutionResult,
+    active_rules,
+    pending_rows,
+    resolve,
+    set_rules,
+)
 from canonry.resolve.rules import (
     EntityRules,
     FieldRule,
@@ -26,6 +32,7 @@ __all__ = [
     "active_rules",
     "load_rules_file",
     "parse_rules",
+    "pending_rows",
     "resolve",
     "set_rules",
 ]

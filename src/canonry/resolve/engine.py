@@ -68,6 +68,12 @@ async def set_rules(conn: Conn, rules: EntityRules) -> bool:
     return current is None or current.version != rules.version
 
 
+async def pending_rows(conn: Conn, rules: EntityRules) -> int:
+    """How many source rows the next resolution of ``rules.entity`` would start from."""
+    stale = await store.stale_rule_versions(conn, rules.entity, rules.version)
+    return len(await store.changed_rows(conn, rules.entity_type, everything=stale))
+
+
 async def resolve(conn: Conn, entity: str, *, full: bool = False) -> ResolutionResult:
     """Bring ``entity``'s goldens up to date with its source rows (in one transaction)."""
     rules = (await active_rules(conn)).get(entity)
