@@ -2,19 +2,21 @@
 
 A sync of a few pages should not pay for starting processes; a sync of thousands should
 not map on the event loop's core. So pages are prepared inline until a run has seen
-``after_pages`` of them, then in a process pool (forkserver, with the worker preloaded).
+``after_pages`` of them; then a process pool (forkserver, with the worker preloaded) starts
+in the background, and pages go to it once every worker is up. Until then, and if the stream
+ends first, pages keep being prepared inline: nobody waits for processes to start.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import Self
 
 from canonry.store.writer import PageWrite
-from canonry.sync.worker import PageJob, prepare
+from canonry.sync.worker import PageJob, prepare, warm
 
 POOL_AFTER_PAGES = 8
 
@@ -27,6 +29,8 @@ class PagePreparer:
         self._after = after_pages
         self._seen = 0
         self._pool: ProcessPoolExecutor | None = None
+        self._warming: list[Future[None]] = []
+        self._used = False
 
     def __repr__(self) -> str:
         where = f"{self._workers} processes" if self._pool else "inline"
@@ -39,14 +43,15 @@ class PagePreparer:
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            # A pool that never got a page is still starting: don't wait for it.
+            self._pool.shutdown(wait=self._used, cancel_futures=True)
             self._pool = None
 
     def submit(self, job: PageJob) -> asyncio.Future[PageWrite]:
         """A future of the prepared page; worker jobs carry the body, not decoded records."""
         self._seen += 1
         loop = asyncio.get_running_loop()
-        pool = self._pool_if_worth_it()
+        pool = self._ready_pool()
         if pool is None:
             done: asyncio.Future[PageWrite] = loop.create_future()
             try:
@@ -54,12 +59,17 @@ class PagePreparer:
             except Exception as exc:  # noqa: BLE001 - delivered to the awaiting writer
                 done.set_exception(exc)
             return done
+        self._used = True
         slim = PageJob(**{**job.__dict__, "records": None})  # bytes pickle far cheaper
         return asyncio.wrap_future(pool.submit(prepare, slim), loop=loop)
 
-    def _pool_if_worth_it(self) -> ProcessPoolExecutor | None:
+    def _ready_pool(self) -> ProcessPoolExecutor | None:
+        """The pool once all its workers are up; starts it when the stream proves large."""
         if self._pool is None and self._workers > 0 and self._seen > self._after:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["canonry.sync.worker"])
             self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
-        return self._pool
+            self._warming = [self._pool.submit(warm) for _ in range(self._workers)]
+        if self._pool is not None and all(f.done() for f in self._warming):
+            return self._pool
+        return None

@@ -54,6 +54,10 @@ def _context(connection: str, timezone: str) -> MappingContext:
     return MappingContext(connection=connection, timezone=zoneinfo.ZoneInfo(timezone))
 
 
+def warm() -> None:
+    """Nothing: run once per worker so the pool's processes exist before pages are sent."""
+
+
 def prepare(job: PageJob) -> PageWrite:
     """Decode, map and encode one page; replayed pages are restored from the archive first."""
     stream = _stream(job.connector, job.stream, registry.generation())
