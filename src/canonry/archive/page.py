@@ -10,12 +10,14 @@ import datetime as dt
 import hashlib
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import zstandard
 
 from canonry.errors import RecordError
-from canonry.http import FetchedPage
+
+if TYPE_CHECKING:  # a mapping worker never fetches: keep httpx out of its imports
+    from canonry.http import FetchedPage
 
 _local = threading.local()
 
