@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from canonry.errors import PermanentSourceError
@@ -19,6 +19,7 @@ from canonry.http.wire import JSONResponse
 from canonry.sdk.connector import Stream
 from canonry.sdk.pagination import Paginator, Params, Refetch
 from canonry.sdk.paths import get_path
+from canonry.sdk.placement import place
 
 MAX_PAGES = 1_000_000
 
@@ -41,11 +42,13 @@ async def iter_pages(
     *,
     max_pages: int = MAX_PAGES,
     now: dt.datetime | None = None,
+    body: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[FetchedPage]:
     """Every page of ``stream`` from ``start_params`` on, until the paginator says done.
 
     ``now`` (default: when the walk starts) bounds time-window paginators, so a sync never
-    chases records created while it runs; the next run picks those up.
+    chases records created while it runs; the next run picks those up. ``body`` is the
+    stream's JSON body template for this connection (``Stream.request_body(config)``).
     """
     pager = paginator or stream.pagination
     now = now or dt.datetime.now(dt.UTC)
@@ -54,7 +57,7 @@ async def iter_pages(
     last_digest = b""
     for _ in range(max_pages):
         seen.add(_key(params))
-        response = await client.get_json(stream.path, params, records_path=stream.records_path)
+        response = await _fetch(client, stream, params, body)
         records = _records(response, stream)
         next_params = pager.next_params(
             params, response.payload, response.headers, len(records), url=response.url, now=now
@@ -76,6 +79,29 @@ async def iter_pages(
         f"stream {stream.name!r} passed the safety cap of {max_pages} pages; the source may be "
         "looping. If the stream really is that large, raise iter_pages(max_pages=...)"
     )
+
+
+async def _fetch(
+    client: SourceClient, stream: Stream, params: Params, body: Mapping[str, Any] | None
+) -> JSONResponse:
+    """One page request, its params sent where the stream declares them (query by default).
+
+    The archived params are the logical ones, wherever they travelled, so a page's
+    provenance shows the cursor that asked for it even when it went in a header or body.
+    """
+    if stream.method == "GET" and not stream.placement and body is None:
+        return await client.get_json(stream.path, params, records_path=stream.records_path)
+    placed = place(params, stream.placement, body)
+    response = await client.read_json(
+        stream.method,
+        stream.path,
+        placed.query,
+        json_body=placed.body,
+        headers=placed.headers,
+        records_path=stream.records_path,
+    )
+    moved = {k: v for k, v in params.items() if k in stream.placement}
+    return replace(response, params={**response.params, **moved})
 
 
 def _key(params: Params) -> bytes:

@@ -53,6 +53,8 @@ from canonry.sdk.pagination import (
     TimeWindowPagination,
 )
 from canonry.sdk.paths import get_path
+from canonry.sdk.placement import InBody, InHeader, InQuery
+from canonry.sdk.single_page import SinglePage
 
 __all__ = [
     "ApiKey",
@@ -70,6 +72,9 @@ __all__ = [
     "EmploymentStatus",
     "EmploymentType",
     "GLAccount",
+    "InBody",
+    "InHeader",
+    "InQuery",
     "Invoice",
     "InvoiceDirection",
     "InvoiceLine",
@@ -98,6 +103,7 @@ __all__ = [
     "PaymentMethod",
     "Record",
     "Refetch",
+    "SinglePage",
     "Stream",
     "TimeWindowPagination",
     "Vendor",

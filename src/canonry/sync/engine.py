@@ -174,7 +174,11 @@ def _client(
         rate_limit=RateBudget(*connector.rate_limit) if connector.rate_limit else None,
     )
     return SourceClient(
-        config.base_url, auth, headers=connector.headers, secrets=secrets, options=options
+        config.base_url,
+        auth,
+        headers=connector.headers_for(config),
+        secrets=secrets,
+        options=options,
     )
 
 
@@ -236,7 +240,8 @@ async def _sync_stream(
     pending: dt.datetime | None = None
 
     async def jobs() -> AsyncIterator[tuple[PageJob, bool]]:
-        async for page in iter_pages(run.client, stream, start, pager):
+        body = stream.request_body(run.config)
+        async for page in iter_pages(run.client, stream, start, pager, body=body):
             yield _job(run, stream, page), page.next_params is None
 
     async def apply(page: PageWrite, last: bool) -> None:
