@@ -74,10 +74,22 @@ def prism_copy(spec: dict[str, Any], out: Path) -> Path:
         for op in item.values():
             for answer in (op.get("responses") or {}).values() if isinstance(op, dict) else ():
                 for media in (answer.get("content") or {}).values():
-                    if "schema" in media:
-                        media["schema"] = {}
+                    schema = _resolved(copy, media.get("schema") or {})
+                    if "example" in schema and not {"example", "examples"} & set(media):
+                        media["example"] = schema["example"]  # Square keeps them on schemas
+                    media["schema"] = {}
     out.write_text(json.dumps(copy))
     return out
+
+
+def _resolved(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if not isinstance(ref, str) or not ref.startswith("#/"):
+        return schema
+    node: Any = spec
+    for part in ref[2:].split("/"):
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, dict) else {}
 
 
 class Prism:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 _EXTERNAL = "https://"
-_DANGLING = "#/components/schemas/CatalogModifierToggleOverrideType"
 
 
 def neutralize(node: Any, schemas: dict[str, Any]) -> Any:

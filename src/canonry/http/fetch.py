@@ -120,6 +120,8 @@ def _records(response: JSONResponse, stream: Stream) -> list[Any]:
     found = (
         get_path(response.payload, stream.records_path) if stream.records_path else response.payload
     )
+    if found is None and stream.records_optional:
+        return []
     if not isinstance(found, list):
         raise PermanentSourceError(
             f"{response.url}: expected a list of records at {stream.records_path!r}, "

@@ -66,6 +66,8 @@ class Stream:
     """JSON body of a POST read, or a function of the connection's config that returns it."""
     placement: MappingABC[str, Place] = field(default_factory=dict)
     """Params not sent in the query string as-is: ``{"modified_since": InHeader(...)}``."""
+    records_optional: bool = False
+    """The source omits an empty list instead of sending ``[]`` (Square): no key, no records."""
     deleted_value: Any = True
     """What ``deleted_field`` holds on a deleted record (``"DELETED"`` for a status field)."""
 

@@ -79,8 +79,12 @@ def trim(spec: dict[str, Any], operations: list[str]) -> dict[str, Any]:
         ref = todo.pop()
         if ref in done:
             continue
+        try:
+            target = _resolve(spec, ref)
+        except KeyError:  # a dangling ref in the original stays dangling (Square has some)
+            continue
         done.add(ref)
-        todo |= _refs(_resolve(spec, ref))
+        todo |= _refs(target)
     # security schemes are referenced by name, not by $ref
     if "components" in spec and "securitySchemes" in spec["components"]:
         for name in spec["components"]["securitySchemes"]:
