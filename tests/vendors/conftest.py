@@ -19,6 +19,7 @@ from tests.vendors.square_spec import offline_spec
 SPEC_FILES = {
     "xero": "xero_accounting.json",
     "square": "square.json",
+    "bamboohr": "bamboohr.json",
 }
 
 
