@@ -20,6 +20,7 @@ SPEC_FILES = {
     "xero": "xero_accounting.json",
     "square": "square.json",
     "bamboohr": "bamboohr.json",
+    "successfactors": "successfactors.json",
 }
 
 
