@@ -22,6 +22,7 @@ from psycopg.rows import dict_row
 from canonry.canonical import CanonicalEntity
 from canonry.canonical.contracts import export_schema
 from canonry.mapping import entity_columns
+from canonry.sdk import get_path
 from tests.truth import stored
 
 
@@ -147,6 +148,19 @@ def assert_rows_match_contract(url: str, connection: str, entity: type[Canonical
         doc = {c: _json_value(row[c]) for c in columns if row[c] is not None}
         errors = sorted(validator.iter_errors(json.loads(json.dumps(doc))), key=str)
         assert not errors, f"{entity.entity_name} {sid} breaks the contract: {errors[0].message}"
+    return len(rows)
+
+
+def assert_rows_trace_to_raw(
+    url: str, connection: str, entity: type[CanonicalEntity], records_path: str, key: str
+) -> int:
+    """Provenance: every stored row points at an archived page whose record at the row's
+    index carries the row's source id (``key`` in the record, ``records_path`` in the page)."""
+    pages = {p["id"]: json.loads(p["body"]) for p in archived(url, connection)}
+    rows = stored(url, entity.entity_name, connection)
+    for sid, row in rows.items():
+        records = get_path(pages[row["raw_page_id"]], records_path)
+        assert str(records[row["record_index"]][key]) == sid, f"{sid} does not trace to its page"
     return len(rows)
 
 

@@ -18,6 +18,7 @@ from tests.vendors.bed import Fault, Proxy, Script
 from tests.vendors.contract import (
     assert_archive_matches_spec,
     assert_rows_match_contract,
+    assert_rows_trace_to_raw,
     load_openapi,
     read_spec,
 )
@@ -90,6 +91,7 @@ def test_archive_and_rows_pass_both_contracts(
     url = db_url(module_settings)
     assert assert_archive_matches_spec(url, "bhr", load_openapi(SPEC), SERVER) == 4
     assert assert_rows_match_contract(url, "bhr", Employee) == 10
+    assert assert_rows_trace_to_raw(url, "bhr", Employee, "data", "employeeId") == 10
 
 
 def test_full_resync_soft_deletes_who_left(

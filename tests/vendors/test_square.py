@@ -20,6 +20,7 @@ from tests.vendors.bed import SPECS, Fault, Proxy, Script
 from tests.vendors.contract import (
     assert_archive_matches_spec,
     assert_rows_match_contract,
+    assert_rows_trace_to_raw,
     load_openapi,
 )
 from tests.vendors.square_bed import SERVER, SquareData
@@ -136,6 +137,7 @@ def test_archive_and_rows_pass_both_contracts(
     assert pages == 1 + 3 + 5 + 5  # locations, catalog 6/2, orders 9/2, team 10/2
     for entity in (MerchantLocation, MenuItem, Order, Employee):
         assert_rows_match_contract(url, "square", entity)
+    assert assert_rows_trace_to_raw(url, "square", Order, "orders", "id") == 9
 
 
 def test_incremental_puts_the_watermark_in_the_search_body(

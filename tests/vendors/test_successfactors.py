@@ -17,6 +17,7 @@ from tests.vendors.bed import Fault, Proxy, Script
 from tests.vendors.contract import (
     assert_archive_matches_swagger2,
     assert_rows_match_contract,
+    assert_rows_trace_to_raw,
     read_spec,
 )
 from tests.vendors.successfactors_bed import SFData
@@ -87,6 +88,7 @@ def test_archive_and_rows_pass_both_contracts(
     url = db_url(module_settings)
     assert assert_archive_matches_swagger2(url, "sf", SPEC) == 3
     assert assert_rows_match_contract(url, "sf", Employee) == 7
+    assert assert_rows_trace_to_raw(url, "sf", Employee, "d.results", "userId") == 7
 
 
 def test_incremental_sends_an_odata_filter(

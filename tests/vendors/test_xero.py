@@ -21,6 +21,7 @@ from tests.vendors.bed import Fault, Proxy, Script
 from tests.vendors.contract import (
     assert_archive_matches_spec,
     assert_rows_match_contract,
+    assert_rows_trace_to_raw,
     load_openapi,
     read_spec,
 )
@@ -153,6 +154,8 @@ def test_archive_and_rows_pass_both_contracts(
     assert pages == 1 + 2 + 2 + 5 + 3  # accounts, vendors, customers, invoices, payments
     for entity in (Invoice, Payment, Vendor, Customer, GLAccount):
         assert_rows_match_contract(url, "xero", entity)
+    assert assert_rows_trace_to_raw(url, "xero", Invoice, "Invoices", "InvoiceID") == 9
+    assert assert_rows_trace_to_raw(url, "xero", Vendor, "Contacts", "ContactID") == 3
 
 
 def test_incremental_sends_if_modified_since_and_reads_only_changes(
