@@ -172,6 +172,8 @@ class Proxy:
         self.calls: list[Call] = []
         self.faults_sent: Counter[int] = Counter()
         self.tokens_issued = 0
+        self.answered = 0
+        """Data calls answered 200 by Prism (each one is a page the sync should archive)."""
         self._seen: Counter[str] = Counter()
         self._lock = threading.Lock()
         app = Starlette(routes=[
@@ -251,6 +253,9 @@ class Proxy:
             got = await client.request(
                 request.method, call.path, params=params, content=raw, headers=headers
             )
+        if got.status_code == 200:
+            with self._lock:
+                self.answered += 1
         pager = self.script.pagers.get(call.path)
         if got.status_code != 200 or pager is None:
             return Response(

@@ -40,6 +40,7 @@ EXAMPLE_QUIRKS = frozenset({
     "Payments.*.BatchPayment.TotalAmount: type",
     "Payments.*.BatchPayment.IsReconciled: type",
 })  # fmt: skip
+PAYMENT = "99ea7f6b-c513-4066-bc27-b7c65dcd76c2"
 KATHERINE = "5cc8cf28-567e-4d43-b287-687cfcaec47c"
 
 
@@ -145,19 +146,6 @@ def test_mapped_fields_follow_xero_spellings(
     assert (bank["code"], bank["type"], bank["currency"]) == ("091", "asset", "NZD")
 
 
-def test_archive_and_rows_pass_both_contracts(
-    module_settings: Settings, xero_first_sync: tuple[Proxy, XeroData, Any]
-) -> None:
-    """Each archived page is a valid Xero response; each row a valid canonical entity."""
-    url = db_url(module_settings)
-    pages = assert_archive_matches_spec(url, "xero", load_openapi(SPEC), SERVER, EXAMPLE_QUIRKS)
-    assert pages == 1 + 2 + 2 + 5 + 3  # accounts, vendors, customers, invoices, payments
-    for entity in (Invoice, Payment, Vendor, Customer, GLAccount):
-        assert_rows_match_contract(url, "xero", entity)
-    assert assert_rows_trace_to_raw(url, "xero", Invoice, "Invoices", "InvoiceID") == 9
-    assert assert_rows_trace_to_raw(url, "xero", Vendor, "Contacts", "ContactID") == 3
-
-
 def test_incremental_sends_if_modified_since_and_reads_only_changes(
     module_settings: Settings, xero_first_sync: tuple[Proxy, XeroData, Any]
 ) -> None:
@@ -175,3 +163,30 @@ def test_incremental_sends_if_modified_since_and_reads_only_changes(
     counts = again.streams["invoices"].counts
     assert (counts.updated, counts.inserted) == (1, 0)
     assert stored(db_url(module_settings), "invoice", "xero")[AUTHORISED]["status"] == "paid"
+
+
+def test_a_deleted_payment_becomes_a_tombstone(
+    module_settings: Settings, xero_first_sync: tuple[Proxy, XeroData, Any]
+) -> None:
+    """Xero keeps deleted payments listed with ``Status: DELETED``: the row is soft-deleted."""
+    _, data, _ = xero_first_sync
+    data.changes[PAYMENT] = {"Status": "DELETED"}
+    again = sync(module_settings, "xero", streams=["payments"])
+    assert again.status == "succeeded", again.error
+    assert again.streams["payments"].counts.deleted == 1
+    rows = stored(db_url(module_settings), "payment", "xero")
+    assert [sid for sid, r in rows.items() if r["deleted"]] == [PAYMENT]
+
+
+def test_archive_and_rows_pass_both_contracts(
+    module_settings: Settings, xero_first_sync: tuple[Proxy, XeroData, Any]
+) -> None:
+    """Each archived page is a valid Xero response; each row a valid canonical entity."""
+    proxy = xero_first_sync[0]
+    url = db_url(module_settings)
+    pages = assert_archive_matches_spec(url, "xero", load_openapi(SPEC), SERVER, EXAMPLE_QUIRKS)
+    assert pages == proxy.answered  # every page served, incremental runs included
+    for entity in (Invoice, Payment, Vendor, Customer, GLAccount):
+        assert_rows_match_contract(url, "xero", entity)
+    assert assert_rows_trace_to_raw(url, "xero", Invoice, "Invoices", "InvoiceID") == 9
+    assert assert_rows_trace_to_raw(url, "xero", Vendor, "Contacts", "ContactID") == 3
