@@ -140,3 +140,18 @@ def test_odata_filter_template_in_the_query(source: Source) -> None:
     assert {h.query["$filter"] for h in script.hits} == {
         "lastModifiedDateTime ge datetimeoffset'2024-05-01T00:00:00Z'"
     }
+
+
+def test_a_stream_declares_its_own_page_cap(source: Source) -> None:
+    """Fresh cursors forever (a mock that counts up) stop at the stream's ``max_pages``."""
+    script, url = source
+
+    async def handler(request: Request) -> Response:
+        n = int(request.query_params.get("cursor") or 0)
+        return json({"data": [{"id": n}], "next": str(n + 1)})
+
+    script.routes["/search"] = handler
+    stream = _stream(pagination=CursorPagination(cursor_path="next", page_size=1), max_pages=4)
+    with pytest.raises(PermanentSourceError, match="safety cap of 4 pages"):
+        walk(url, stream, {})
+    assert script.count("/search") == 4

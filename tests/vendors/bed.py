@@ -148,6 +148,7 @@ class Call:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.monotonic)
 
 
 Pager = Callable[[Call, Any], Any]

@@ -69,6 +69,7 @@ def test_full_sync_follows_page_after_cursors_to_the_end(
     assert result.stats["retries"] == 2
     calls = proxy.data_calls(PATH)
     assert [offset(c.query.get("page[after]")) for c in calls] == [0, 0, 3, 3, 6, 9]
+    assert calls[3].at - calls[2].at >= 1.0  # the 429's Retry-After: 1 was honoured
     assert {c.query["page[limit]"] for c in calls} == {"3"}
     assert {c.headers["authorization"] for c in calls} == {"Bearer bed-access-1"}
 

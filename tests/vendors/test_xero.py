@@ -110,6 +110,8 @@ def test_full_sync_through_faults_stores_every_example_record(
     assert result.stats["retries"] >= 3
     assert result.stats["rate_limited"] >= 1
     assert dict(proxy.faults_sent) == {429: 1, 502: 1, 503: 1, 0: 1}
+    limited, retried = proxy.data_calls("/Payments")[2:4]  # the 429 and its retry
+    assert retried.at - limited.at >= 1.0  # Retry-After: 1 was honoured
     # 9 invoices in pages of 2: pages 1..5, each fetched once, plus the faulted retries
     pages = [c.query["page"] for c in proxy.data_calls("/Invoices")]
     assert pages == ["1", "2", "2", "3", "3", "4", "5"]

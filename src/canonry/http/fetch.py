@@ -55,6 +55,8 @@ async def iter_pages(
     params = pager.begin({**stream.params, **pager.first_params(), **start_params}, now)
     seen: set[bytes] = set()
     last_digest = b""
+    if stream.max_pages is not None:
+        max_pages = min(max_pages, stream.max_pages)
     for _ in range(max_pages):
         seen.add(_key(params))
         response = await _fetch(client, stream, params, body)
@@ -77,7 +79,8 @@ async def iter_pages(
         params = next_params
     raise PermanentSourceError(
         f"stream {stream.name!r} passed the safety cap of {max_pages} pages; the source may be "
-        "looping. If the stream really is that large, raise iter_pages(max_pages=...)"
+        "looping. If the stream really is that large, raise Stream.max_pages or "
+        "iter_pages(max_pages=...)"
     )
 
 

@@ -66,6 +66,8 @@ class Stream:
     """JSON body of a POST read, or a function of the connection's config that returns it."""
     placement: MappingABC[str, Place] = field(default_factory=dict)
     """Params not sent in the query string as-is: ``{"modified_since": InHeader(...)}``."""
+    max_pages: int | None = None
+    """A source-specific safety cap on pages per walk (the walk's own cap applies too)."""
     records_optional: bool = False
     """The source omits an empty list instead of sending ``[]`` (Square): no key, no records."""
     deleted_value: Any = True
