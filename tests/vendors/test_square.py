@@ -36,6 +36,7 @@ ORDERS = [_SCHEMAS[n]["example"]["order"] for n in _WITH_ORDERS]
 TOKEN = "EAAAl-square-test-token-5d1c"
 OPEN_ORDER = "CAISENgvlJ6jLWAzERDzjyHVybY"
 PAID_ORDER = "lgwOlEityYPJtcuvKTVKT1pA986YY"
+TEA = "X5DZ5NWWAQ44CKBLKIFQGOWK"
 SINCE_ORDERS = "query.filter.date_time_filter.updated_at.start_at"
 
 
@@ -113,7 +114,7 @@ def test_mapped_fields_follow_square_spellings(
     assert [(ln["name"], ln["quantity"], ln["unit_price"], ln["line_total"])
             for ln in opened["lines"]] == [("Item 1", "1", "5.00", "2.50"),
                                            ("Item 2", "2", "3.00", "3.00")]  # fmt: skip
-    tea = stored(url, "menu_item", "square")["X5DZ5NWWAQ44CKBLKIFQGOWK"]
+    tea = stored(url, "menu_item", "square")[TEA]
     assert (tea["name"], tea["price"], tea["currency"]) == ("Tea - Black", Decimal("1.50"), "USD")
     assert tea["sku"] == "5GSZPX6EU7MM75S57OONG3V5"  # no SKU: the first variation's id
     cash = stored(url, "employee", "square")["-3oZQKPKVk6gUXU_V5Qa"]
@@ -148,6 +149,20 @@ def test_incremental_puts_the_watermark_in_the_search_body(
         0,
     )
     assert stored(db_url(module_settings), "order", "square")[OPEN_ORDER]["state"] == "canceled"
+
+
+def test_a_deleted_catalog_item_becomes_a_tombstone(
+    module_settings: Settings, square_first_sync: tuple[Proxy, SquareData, Any]
+) -> None:
+    """An item deleted at Square comes back from ``begin_time`` with ``is_deleted: true``."""
+    proxy, data, _ = square_first_sync
+    data.changes[TEA] = {"is_deleted": True}
+    before = len(proxy.calls)
+    again = sync(module_settings, "square", streams=["catalog_items"])
+    assert again.status == "succeeded", again.error
+    assert all("begin_time" in c.body for c in proxy.calls[before:])
+    assert again.streams["catalog_items"].counts.deleted == 1
+    assert stored(db_url(module_settings), "menu_item", "square")[TEA]["deleted"] is True
 
 
 def test_a_bare_mock_repeating_its_cursor_is_refused(settings: Settings, bed: Bed) -> None:
