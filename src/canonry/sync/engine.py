@@ -173,13 +173,8 @@ def _client(
         max_in_flight=connector.max_in_flight,
         rate_limit=RateBudget(*connector.rate_limit) if connector.rate_limit else None,
     )
-    return SourceClient(
-        config.base_url,
-        auth,
-        headers=connector.headers_for(config),
-        secrets=secrets,
-        options=options,
-    )
+    headers = connector.headers_for(config)  # static ones plus any from the config
+    return SourceClient(config.base_url, auth, headers=headers, secrets=secrets, options=options)
 
 
 def _persist_rotation(db: Database, lock_conn: Conn, record_id: int, config: Any) -> RotateHook:
