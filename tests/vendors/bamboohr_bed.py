@@ -51,3 +51,41 @@ class BambooData:
             return {"data": rows[start : start + limit], "meta": meta, "_links": links}
 
         return page
+
+
+@dataclass
+class DatasetData:
+    """The ``employee`` dataset (v2): the spec has no example for it, so rows of the
+    documented shape (``{"fields": {...}}``, text values) are made from the v1 list's
+    example people; ``people`` rows, ``gone`` removed."""
+
+    people: int = 7
+    gone: set[str] = field(default_factory=set)
+
+    def rows(self) -> list[dict[str, Any]]:
+        names = [("Ava", "Nguyen"), ("Sam", "Park"), ("Lena", "Smith"), ("Marco", "Lee")]
+        out = []
+        for i in range(1, self.people + 1):
+            first, last = names[i % len(names)]
+            number = str(100 + i)
+            if number in self.gone:
+                continue
+            out.append({"fields": {
+                "employeeNumber": number, "firstName": first, "lastName": last,
+                "status": "Inactive" if i % 4 == 0 else "Active",
+                "hireDate": "0000-00-00" if i == 1 else f"2019-0{1 + i % 9}-1{i % 10}",
+            }})  # fmt: skip
+        return out
+
+    def pager(self) -> Pager:
+        def page(call: Call, body: Any) -> Any:
+            rows = self.rows()
+            size, number = int(call.body["pageSize"]), int(call.body.get("page", 1))
+            pages = max(1, -(-len(rows) // size))
+            here = f"{SERVER}/api/v2/datasets/employee/data"
+            links = {"next": f"{here}?page={number + 1}" if number < pages else None,
+                     "prev": f"{here}?page={number - 1}" if number > 1 else None}  # fmt: skip
+            meta = {"page": number, "pageSize": size, "totalPages": pages, "totalItems": len(rows)}
+            return {"data": rows[(number - 1) * size : number * size], "links": links, "meta": meta}
+
+        return page

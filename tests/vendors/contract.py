@@ -160,7 +160,8 @@ def assert_rows_trace_to_raw(
     rows = stored(url, entity.entity_name, connection)
     for sid, row in rows.items():
         records = get_path(pages[row["raw_page_id"]], records_path)
-        assert str(records[row["record_index"]][key]) == sid, f"{sid} does not trace to its page"
+        record = records[row["record_index"]]
+        assert str(get_path(record, key)) == sid, f"{sid} does not trace to its page"
     return len(rows)
 
 

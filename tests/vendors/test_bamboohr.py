@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from canonry.connectors.bamboohr import BambooHRConfig
 from canonry.errors import SourceError
 from canonry.sdk import Employee
 from tests.connectors.kit import db_url, register, stored, sync
-from tests.vendors.bamboohr_bed import SERVER, BambooData, offset
+from tests.vendors.bamboohr_bed import SERVER, BambooData, DatasetData, offset
 from tests.vendors.bed import Fault, Proxy, Script
 from tests.vendors.contract import (
     assert_archive_matches_spec,
@@ -26,6 +27,7 @@ from tests.vendors.contract import (
 Bed = Callable[[str, Script], Proxy]
 SPEC = read_spec("bamboohr.json")
 PATH = "/api/v1/employees"
+DATASET = "/api/v2/datasets/employee/data"
 
 
 def bamboo_bed(bed: Bed, data: BambooData, faults: dict[tuple[str, int], Fault]) -> Proxy:
@@ -106,6 +108,33 @@ def test_an_api_key_is_refused_where_the_spec_demands_oauth(settings: Settings, 
     with pytest.raises(SourceError, match="HTTP 401"):
         sync(settings, "bk")
     assert proxy.data_calls(PATH)[0].headers["authorization"].startswith("Basic ")
+
+
+def test_dataset_pages_by_number_inside_the_body(settings: Settings, bed: Bed) -> None:
+    """``bamboohr_dataset``: page and pageSize travel in the POST body with the field list,
+    until ``meta.totalPages``; an API key is enough; ``0000-00-00`` is no date."""
+    data = DatasetData(people=7)
+    faults = {(DATASET, 2): Fault(429, retry_after="1"), (DATASET, 3): Fault(502)}
+    proxy = bed("bamboohr", Script(pagers={DATASET: data.pager()}, faults=faults))
+    keyed = BambooHRConfig(base_url=proxy.url, api_key=SecretStr("bhr-key-1f2e"), page_size=3)
+    register(settings, "bds", "bamboohr_dataset", keyed)
+    result = sync(settings, "bds")
+    assert result.status == "succeeded", result.error
+    calls = proxy.data_calls(DATASET)
+    assert [(c.body["page"], c.body["pageSize"]) for c in calls] == [
+        (1, 3), (2, 3), (2, 3), (2, 3), (3, 3)]  # fmt: skip
+    assert all(c.query == {} and c.body["fields"][0] == "employeeNumber" for c in calls)
+    assert calls[0].headers["authorization"].startswith("Basic ")
+    rows = stored(db_url(settings), "employee", "bds")
+    assert len(rows) == 7
+    assert (rows["101"]["first_name"], rows["101"]["hire_date"]) == ("Sam", None)
+    assert (rows["104"]["status"], rows["102"]["hire_date"]) == ("terminated", dt.date(2019, 3, 12))
+    url = db_url(settings)
+    assert assert_archive_matches_spec(url, "bds", load_openapi(SPEC), SERVER) == proxy.answered
+    assert assert_rows_trace_to_raw(url, "bds", Employee, "data", "fields.employeeNumber") == 7
+    data.gone = {"105"}
+    again = sync(settings, "bds", full=True)
+    assert again.streams["employees"].counts.deleted == 1
 
 
 def test_archive_and_rows_pass_both_contracts(

@@ -1,14 +1,18 @@
-"""BambooHR (``{company}.bamboohr.com``): the employee list of the public API v1.
+"""BambooHR (``{company}.bamboohr.com``): employees, two ways, with BambooHR's two paging styles.
 
-Declarations and mapping only. ``GET /api/v1/employees`` pages with a deep-object cursor:
-``page[limit]`` and ``page[after]`` in the query, the next cursor at
-``meta.page.nextCursor`` (``CursorPagination``). BambooHR's spec grants that operation to
-OAuth2 only; an API key (HTTP basic, key as user name) is accepted by the older endpoints,
-so the connector takes either and the error says which the source refused.
+Declarations and mapping only.
+
+- ``bamboohr``: ``GET /api/v1/employees`` pages with a deep-object cursor, ``page[limit]``
+  and ``page[after]`` in the query, the next cursor at ``meta.page.nextCursor``
+  (``CursorPagination``). BambooHR's spec grants it to OAuth2 only.
+- ``bamboohr_dataset``: ``POST /api/v2/datasets/employee/data`` (API key or OAuth2) pages
+  by number *inside the JSON body* (``page``, ``pageSize``; ``meta.totalPages``), the
+  fields to return listed in the same body (``PageNumberPagination`` + ``InBody``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import SecretStr, model_validator
@@ -20,8 +24,11 @@ from canonry.sdk import (
     Connector,
     CursorPagination,
     Employee,
+    InBody,
     MappingContext,
+    MappingError,
     OAuth2RefreshToken,
+    PageNumberPagination,
     Record,
     Stream,
     maps,
@@ -124,6 +131,74 @@ connector: Connector[BambooHRConfig] = Connector(
                 page_size=500,
             ),
             primary_key="employeeId",
+            records_path="data",
+        ),
+    ),
+)
+
+
+DATASET_FIELDS = ("employeeNumber", "firstName", "lastName", "status", "hireDate")
+"""Fields asked of the ``employee`` dataset: the names BambooHR documents in its examples."""
+
+
+def _date(value: Any, field: str) -> dt.date | None:
+    """A dataset date; BambooHR writes an unknown date as ``0000-00-00``."""
+    text = n.text(value)
+    return None if text in (None, "0000-00-00") else n.parse_date(text, field=field)
+
+
+@maps(
+    Employee,
+    version=1,
+    paths={
+        **employee.paths,
+        "employee_number": "fields.employeeNumber",
+        "first_name": "fields.firstName",
+        "last_name": "fields.lastName",
+        "preferred_name": "",
+        "status": "fields.status",
+        "job_title": "",
+        "hire_date": "fields.hireDate",
+    },
+)
+def dataset_employee(r: Record, ctx: MappingContext) -> Employee:
+    """A row of the ``employee`` dataset (values under ``fields``, all text)."""
+    f = r.get("fields")
+    if not isinstance(f, dict):
+        raise MappingError(f"fields: expected an object, got {f!r}", field="fields")
+    return Employee(
+        source_id=str(f["employeeNumber"]),
+        employee_number=n.text(f.get("employeeNumber")),
+        first_name=n.text(f.get("firstName")) or "",
+        last_name=n.text(f.get("lastName")) or "",
+        status=_STATUS.get(f.get("status"), "active"),
+        hire_date=_date(f.get("hireDate"), "fields.hireDate"),
+    )
+
+
+dataset_connector: Connector[BambooHRConfig] = Connector(
+    name="bamboohr_dataset",
+    title="BambooHR (employee dataset)",
+    config=BambooHRConfig,
+    auth=_auth,
+    streams=(
+        Stream(
+            name="employees",
+            path="/api/v2/datasets/employee/data",
+            mapping=dataset_employee,
+            method="POST",
+            body={"fields": list(DATASET_FIELDS), "orderBy": "employeeNumber"},
+            pagination=PageNumberPagination(
+                page_param="page",
+                size_param="pageSize",
+                page_size=500,
+                total_pages_path="meta.totalPages",
+            ),
+            placement={
+                "page": InBody("page", integer=True),
+                "pageSize": InBody("pageSize", integer=True),
+            },
+            primary_key="fields.employeeNumber",
             records_path="data",
         ),
     ),
