@@ -165,6 +165,20 @@ def assert_rows_trace_to_raw(
     return len(rows)
 
 
+def assert_no_secret_archived(url: str, connection: str, secrets: list[str]) -> None:
+    """No credential reaches the archive: not in a request, its kept headers, or a body."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT p.request::text, p.headers::text FROM canonry.raw_pages p"
+            " JOIN canonry.connections c ON c.id = p.connection_id WHERE c.name = %s",
+            (connection,),
+        ).fetchall()
+    bodies = [p["body"] for p in archived(url, connection)]
+    for secret in secrets:
+        assert not any(secret in r or secret in h for r, h in rows), f"{secret[:4]}… archived"
+        assert not any(secret.encode() in b for b in bodies), f"{secret[:4]}… in a body"
+
+
 def read_spec(name: str) -> dict[str, Any]:
     """A trimmed vendor spec from tests/vendors/specs."""
     result: dict[str, Any] = json.loads((Path(__file__).parent / "specs" / name).read_text())

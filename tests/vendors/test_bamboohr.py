@@ -18,6 +18,7 @@ from tests.vendors.bamboohr_bed import SERVER, BambooData, DatasetData, offset
 from tests.vendors.bed import Fault, Proxy, Script
 from tests.vendors.contract import (
     assert_archive_matches_spec,
+    assert_no_secret_archived,
     assert_rows_match_contract,
     assert_rows_trace_to_raw,
     load_openapi,
@@ -147,3 +148,4 @@ def test_archive_and_rows_pass_both_contracts(
     assert pages == proxy.answered  # every page served, the full re-sync included
     assert assert_rows_match_contract(url, "bhr", Employee) == 10
     assert assert_rows_trace_to_raw(url, "bhr", Employee, "data", "employeeId") == 10
+    assert_no_secret_archived(url, "bhr", ["bamboo-s3cret-77ab", "bed-access-1", "bed-refresh-1"])

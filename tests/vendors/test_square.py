@@ -19,6 +19,7 @@ from tests.connectors.kit import db_url, register, stored, sync
 from tests.vendors.bed import SPECS, Fault, Proxy, Script
 from tests.vendors.contract import (
     assert_archive_matches_spec,
+    assert_no_secret_archived,
     assert_rows_match_contract,
     assert_rows_trace_to_raw,
     load_openapi,
@@ -194,3 +195,4 @@ def test_archive_and_rows_pass_both_contracts(
     for entity in (MerchantLocation, MenuItem, Order, Employee):
         assert_rows_match_contract(url, "square", entity)
     assert assert_rows_trace_to_raw(url, "square", Order, "orders", "id") == 9
+    assert_no_secret_archived(url, "square", [TOKEN])

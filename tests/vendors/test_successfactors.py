@@ -16,6 +16,7 @@ from tests.connectors.kit import db_url, register, stored, sync
 from tests.vendors.bed import Fault, Proxy, Script
 from tests.vendors.contract import (
     assert_archive_matches_swagger2,
+    assert_no_secret_archived,
     assert_rows_match_contract,
     assert_rows_trace_to_raw,
     read_spec,
@@ -108,3 +109,4 @@ def test_archive_and_rows_pass_both_contracts(
     assert assert_archive_matches_swagger2(url, "sf", SPEC) == proxy.answered
     assert assert_rows_match_contract(url, "sf", Employee) == 7
     assert assert_rows_trace_to_raw(url, "sf", Employee, "d.results", "userId") == 7
+    assert_no_secret_archived(url, "sf", ["sf-pa55-91c3", "Y2Fub25yeUBBQ01FMDE6c2YtcGE1NS05MWMz"])

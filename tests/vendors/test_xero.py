@@ -20,6 +20,7 @@ from tests.connectors.kit import db_url, register, stored, sync
 from tests.vendors.bed import Fault, Proxy, Script
 from tests.vendors.contract import (
     assert_archive_matches_spec,
+    assert_no_secret_archived,
     assert_rows_match_contract,
     assert_rows_trace_to_raw,
     load_openapi,
@@ -192,3 +193,5 @@ def test_archive_and_rows_pass_both_contracts(
         assert_rows_match_contract(url, "xero", entity)
     assert assert_rows_trace_to_raw(url, "xero", Invoice, "Invoices", "InvoiceID") == 9
     assert assert_rows_trace_to_raw(url, "xero", Vendor, "Contacts", "ContactID") == 3
+    tokens = [f"bed-{kind}-{n}" for kind in ("access", "refresh") for n in (0, 1)]
+    assert_no_secret_archived(url, "xero", ["xero-test-secret-9c2e", *tokens])
