@@ -68,8 +68,9 @@ def _auth(cfg: BambooHRConfig) -> AuthSpec:
             client_secret=cfg.client_secret.get_secret_value(),
             refresh_token=cfg.refresh_token.get_secret_value(),
         )
-    assert cfg.api_key is not None  # the config validator guarantees one of both
-    return BasicAuth(cfg.api_key.get_secret_value(), "x")
+    if cfg.api_key is None:  # the config validator already demands one of both
+        raise ValueError("BambooHR needs an OAuth2 app or an api_key; see BambooHRConfig")
+    return BasicAuth(cfg.api_key.get_secret_value(), "x")  # the key is the user name
 
 
 _STATUS: dict[Any, Any] = {"Active": "active", "Inactive": "terminated"}
