@@ -94,6 +94,28 @@ class SourceClient:
         """
         return await self._with_retries(Request("GET", path, params, records_path=records_path))
 
+    async def read_json(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        records_path: str | None = None,
+    ) -> JSONResponse:
+        """A read that is not a plain GET: a search POST with its query in a JSON body, or a
+        GET with per-request headers (``If-Modified-Since``). Retried like any read."""
+        sent = dict(headers or {})
+        content = None
+        if json_body is not None:
+            sent["Content-Type"] = "application/json"
+            content = orjson.dumps(json_body)
+        request = Request(
+            method.upper(), path, params, content, sent, retryable=True, records_path=records_path
+        )
+        return await self._with_retries(request)
+
     async def send_json(
         self,
         method: str,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from canonry.errors import PermanentSourceError
@@ -19,6 +19,7 @@ from canonry.http.wire import JSONResponse
 from canonry.sdk.connector import Stream
 from canonry.sdk.pagination import Paginator, Params, Refetch
 from canonry.sdk.paths import get_path
+from canonry.sdk.placement import place
 
 MAX_PAGES = 1_000_000
 
@@ -41,20 +42,24 @@ async def iter_pages(
     *,
     max_pages: int = MAX_PAGES,
     now: dt.datetime | None = None,
+    body: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[FetchedPage]:
     """Every page of ``stream`` from ``start_params`` on, until the paginator says done.
 
     ``now`` (default: when the walk starts) bounds time-window paginators, so a sync never
-    chases records created while it runs; the next run picks those up.
+    chases records created while it runs; the next run picks those up. ``body`` is the
+    stream's JSON body template for this connection (``Stream.request_body(config)``).
     """
     pager = paginator or stream.pagination
     now = now or dt.datetime.now(dt.UTC)
     params = pager.begin({**stream.params, **pager.first_params(), **start_params}, now)
     seen: set[bytes] = set()
     last_digest = b""
+    if stream.max_pages is not None:
+        max_pages = min(max_pages, stream.max_pages)
     for _ in range(max_pages):
         seen.add(_key(params))
-        response = await client.get_json(stream.path, params, records_path=stream.records_path)
+        response = await _fetch(client, stream, params, body)
         records = _records(response, stream)
         next_params = pager.next_params(
             params, response.payload, response.headers, len(records), url=response.url, now=now
@@ -74,8 +79,32 @@ async def iter_pages(
         params = next_params
     raise PermanentSourceError(
         f"stream {stream.name!r} passed the safety cap of {max_pages} pages; the source may be "
-        "looping. If the stream really is that large, raise iter_pages(max_pages=...)"
+        "looping. If the stream really is that large, raise Stream.max_pages or "
+        "iter_pages(max_pages=...)"
     )
+
+
+async def _fetch(
+    client: SourceClient, stream: Stream, params: Params, body: Mapping[str, Any] | None
+) -> JSONResponse:
+    """One page request, its params sent where the stream declares them (query by default).
+
+    The archived params are the logical ones, wherever they travelled, so a page's
+    provenance shows the cursor that asked for it even when it went in a header or body.
+    """
+    if stream.method == "GET" and not stream.placement and body is None:
+        return await client.get_json(stream.path, params, records_path=stream.records_path)
+    placed = place(params, stream.placement, body)
+    response = await client.read_json(
+        stream.method,
+        stream.path,
+        placed.query,
+        json_body=placed.body,
+        headers=placed.headers,
+        records_path=stream.records_path,
+    )
+    moved = {k: v for k, v in params.items() if k in stream.placement}
+    return replace(response, params={**response.params, **moved})
 
 
 def _key(params: Params) -> bytes:
@@ -94,6 +123,8 @@ def _records(response: JSONResponse, stream: Stream) -> list[Any]:
     found = (
         get_path(response.payload, stream.records_path) if stream.records_path else response.payload
     )
+    if found is None and stream.records_optional:
+        return []
     if not isinstance(found, list):
         raise PermanentSourceError(
             f"{response.url}: expected a list of records at {stream.records_path!r}, "

@@ -121,7 +121,7 @@ def map_records(stream: Stream, records: list[Any], ctx: MappingContext) -> Mapp
             if not isinstance(record, dict):
                 raise ParseError(f"record is a {type(record).__name__}, not an object")
             source_id = _primary_key(stream, record)
-            if stream.deleted_field and record.get(stream.deleted_field) is True:
+            if stream.is_deleted(record):
                 updated = _cursor(stream, record)
                 out.tombstones.append(Tombstone(source_id, updated, index))
                 out.track(updated)

@@ -54,6 +54,8 @@ from canonry.sdk.pagination import (
     TimeWindowPagination,
 )
 from canonry.sdk.paths import get_path
+from canonry.sdk.placement import InBody, InHeader, InQuery
+from canonry.sdk.single_page import SinglePage
 
 __all__ = [
     "ApiKey",
@@ -71,6 +73,9 @@ __all__ = [
     "EmploymentStatus",
     "EmploymentType",
     "GLAccount",
+    "InBody",
+    "InHeader",
+    "InQuery",
     "Invoice",
     "InvoiceDirection",
     "InvoiceLine",
@@ -100,6 +105,7 @@ __all__ = [
     "PaymentMethod",
     "Record",
     "Refetch",
+    "SinglePage",
     "Stream",
     "TimeWindowPagination",
     "Vendor",

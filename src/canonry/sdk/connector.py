@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from canonry.sdk.auth import AuthSpec
 from canonry.sdk.mapping import Mapping
 from canonry.sdk.pagination import Paginator
+from canonry.sdk.placement import Place
 
 
 class ConnectionConfig(BaseModel):
@@ -58,6 +60,29 @@ class Stream:
     cursor_ordered: bool = True
     deleted_field: str | None = None
     params: dict[str, str] = field(default_factory=dict)
+    method: str = "GET"
+    """``POST`` for search endpoints that take their query as a JSON body (still a read)."""
+    body: MappingABC[str, Any] | Callable[[Any], MappingABC[str, Any]] | None = None
+    """JSON body of a POST read, or a function of the connection's config that returns it."""
+    placement: MappingABC[str, Place] = field(default_factory=dict)
+    """Params not sent in the query string as-is: ``{"modified_since": InHeader(...)}``."""
+    max_pages: int | None = None
+    """A source-specific safety cap on pages per walk (the walk's own cap applies too)."""
+    records_optional: bool = False
+    """The source omits an empty list instead of sending ``[]`` (Square): no key, no records."""
+    deleted_value: Any = True
+    """What ``deleted_field`` holds on a deleted record (``"DELETED"`` for a status field)."""
+
+    def is_deleted(self, record: MappingABC[str, Any]) -> bool:
+        """True when ``record`` is a tombstone by ``deleted_field``/``deleted_value``."""
+        if self.deleted_field is None:
+            return False
+        value = record.get(self.deleted_field)
+        return value is True if self.deleted_value is True else value == self.deleted_value
+
+    def request_body(self, config: Any) -> MappingABC[str, Any] | None:
+        """The body template for this connection (``body`` called with its config if needed)."""
+        return self.body(config) if callable(self.body) else self.body
 
     @property
     def incremental(self) -> bool:
@@ -79,6 +104,13 @@ class Connector(Generic[C]):
     """The source's request budget as (requests, per seconds), shared by all streams."""
     max_in_flight: int = 8
     """Concurrent requests allowed to this source."""
+    config_headers: Callable[[C], dict[str, str]] | None = None
+    """Headers that depend on the connection (Xero's ``xero-tenant-id``), sent on every call."""
+
+    def headers_for(self, config: C) -> dict[str, str]:
+        """Static ``headers`` plus those derived from the connection's config."""
+        extra = self.config_headers(config) if self.config_headers else {}
+        return {**self.headers, **extra}
 
     def stream(self, name: str) -> Stream:
         """The stream called ``name``; the error lists the ones that exist."""

@@ -185,9 +185,8 @@ def _client(
         max_in_flight=connector.max_in_flight,
         rate_limit=RateBudget(*connector.rate_limit) if connector.rate_limit else None,
     )
-    return SourceClient(
-        config.base_url, auth, headers=connector.headers, secrets=secrets, options=options
-    )
+    headers = connector.headers_for(config)  # static ones plus any from the config
+    return SourceClient(config.base_url, auth, headers=headers, secrets=secrets, options=options)
 
 
 def _persist_rotation(db: Database, lock_conn: Conn, record_id: int, config: Any) -> RotateHook:
@@ -248,7 +247,8 @@ async def _sync_stream(
     pending: dt.datetime | None = None
 
     async def jobs() -> AsyncIterator[tuple[PageJob, bool]]:
-        async for page in iter_pages(run.client, stream, start, pager):
+        body = stream.request_body(run.config)
+        async for page in iter_pages(run.client, stream, start, pager, body=body):
             yield _job(run, stream, page), page.next_params is None
 
     async def apply(page: PageWrite, last: bool) -> None:

@@ -90,6 +90,8 @@ def _archive(job: PageJob, body: bytes, record_count: int) -> ArchivedPage | Non
 
 def _records(stream: Stream, payload: Any) -> list[Any]:
     found = get_path(payload, stream.records_path) if stream.records_path else payload
+    if found is None and stream.records_optional:
+        return []
     if not isinstance(found, list):
         raise PermanentSourceError(f"no list of records at {stream.records_path!r}")
     return found
