@@ -105,8 +105,16 @@ def _summary(result: SyncResult) -> Table:
         rows,
         title=f"run {result.run_id}: {result.mode} sync of {result.connection} {result.status}",
         caption=f"{result.seconds:,.1f} s, {records_per_s(result):,.0f} records/s; "
-        f"{stats.get('requests', 0)} requests, {stats.get('retries', 0)} retries",
+        f"{stats.get('requests', 0)} requests, {stats.get('retries', 0)} retries"
+        + _shift_note(stats),
     )
+
+
+def _shift_note(stats: dict[str, Any]) -> str:
+    shifts = stats.get("offset_shifts", 0)
+    if not shifts:
+        return ""
+    return f"; {shifts} offset walk(s) shifted mid-walk: records may be skipped, run --full"
 
 
 @app.command(

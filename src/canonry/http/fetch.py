@@ -15,6 +15,7 @@ from typing import Any
 
 from canonry.errors import PermanentSourceError
 from canonry.http.client import SourceClient
+from canonry.http.shifts import ShiftWatch
 from canonry.http.wire import JSONResponse
 from canonry.sdk.connector import Stream
 from canonry.sdk.pagination import Paginator, Params, Refetch
@@ -52,6 +53,7 @@ async def iter_pages(
     params = pager.begin({**stream.params, **pager.first_params(), **start_params}, now)
     seen: set[bytes] = set()
     last_digest = b""
+    shifts = ShiftWatch(pager, stream.primary_key)
     for _ in range(max_pages):
         seen.add(_key(params))
         response = await client.get_json(stream.path, params, records_path=stream.records_path)
@@ -66,6 +68,8 @@ async def iter_pages(
         if digest and digest == last_digest:
             raise _loop(response, "sent the same page twice in a row")
         last_digest = digest
+        if shifts.check(response.payload, records):
+            client.stats.offset_shifts += 1
         yield FetchedPage(stream.name, response, records, next_params)
         if next_params is None:
             return

@@ -163,14 +163,26 @@ class FinanceSandbox:
         return kinds[(h >> 16) % len(kinds)]
 
     def page(
-        self, stream: str, limit: int, offset: int, since_us: int | None
+        self,
+        stream: str,
+        limit: int,
+        offset: int,
+        since_us: int | None,
+        *,
+        after_id: str | None = None,
     ) -> tuple[list[bytes], int]:
-        """Up to `limit` records (JSON bytes) from `offset` of the filtered order, and the total."""
+        """Up to `limit` records (JSON bytes) from `offset` of the filtered order, and the total.
+
+        With `after_id`, the order starts strictly after the keyset (since_us, after_id).
+        """
         if stream not in self.streams:
             raise KeyError(stream)
         with self._lock:
             s = self.streams[stream]
-            start = s.start(since_us)
+            if after_id is not None and since_us is not None:
+                start = s.after_key((since_us, after_id))
+            else:
+                start = s.start(since_us)
             out: list[bytes] = []
             for rid in s.ids(start + offset, start + offset + limit):
                 entry = s.entries[rid]

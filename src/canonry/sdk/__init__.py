@@ -44,6 +44,7 @@ from canonry.sdk.connector import ConnectionConfig, Connector, Stream
 from canonry.sdk.mapping import Mapping, MappingContext, Record, maps
 from canonry.sdk.pagination import (
     CursorPagination,
+    KeysetPagination,
     LinkHeaderPagination,
     NextUrlPagination,
     OffsetPagination,
@@ -74,6 +75,7 @@ __all__ = [
     "InvoiceDirection",
     "InvoiceLine",
     "Job",
+    "KeysetPagination",
     "LinkHeaderPagination",
     "Location",
     "Mapping",

@@ -256,7 +256,14 @@ async def _sync_stream(
         if progress:
             progress(state)
 
+    shifts = run.client.stats.offset_shifts
     await run_pipeline(jobs(), run.pages, apply)
+    if run.client.stats.offset_shifts > shifts:
+        log.warning(
+            "stream.offset_shift", stream=stream.name,
+            hint="the feed changed under an offset walk; a record may have been skipped. "
+            "Use KeysetPagination for this stream, or run a --full sync",
+        )  # fmt: skip
     if run.full:  # the walk completed: whatever it did not see is gone at the source
         state.counts.deleted += await reconcile(
             run.conn, stream.mapping.entity, connection_id=run.connection_id,
