@@ -40,6 +40,7 @@ from canonry.sdk.auth import (
     OAuth2ClientCredentials,
     OAuth2RefreshToken,
 )
+from canonry.sdk.breaker import BreakerPolicy
 from canonry.sdk.connector import ConnectionConfig, Connector, Stream
 from canonry.sdk.mapping import Mapping, MappingContext, Record, maps
 from canonry.sdk.pagination import (
@@ -60,6 +61,7 @@ __all__ = [
     "AuthSpec",
     "BasicAuth",
     "BearerToken",
+    "BreakerPolicy",
     "CanonicalEntity",
     "Compensation",
     "ConnectionConfig",

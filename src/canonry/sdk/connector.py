@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from canonry.sdk.auth import AuthSpec
+from canonry.sdk.breaker import BreakerPolicy
 from canonry.sdk.mapping import Mapping
 from canonry.sdk.pagination import Paginator
 
@@ -79,6 +80,8 @@ class Connector(Generic[C]):
     """The source's request budget as (requests, per seconds), shared by all streams."""
     max_in_flight: int = 8
     """Concurrent requests allowed to this source."""
+    breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
+    """When to stop calling the source while it fails, and for how long (shared by streams)."""
 
     def stream(self, name: str) -> Stream:
         """The stream called ``name``; the error lists the ones that exist."""

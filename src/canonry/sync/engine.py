@@ -17,7 +17,14 @@ from typing import Any
 import structlog
 
 from canonry.errors import CanonryError, ConfigError
-from canonry.http import ClientOptions, FetchedPage, RateBudget, SourceClient, iter_pages
+from canonry.http import (
+    BreakerSettings,
+    ClientOptions,
+    FetchedPage,
+    RateBudget,
+    SourceClient,
+    iter_pages,
+)
 from canonry.observability import register_secret
 from canonry.sdk.auth import OAuth2RefreshToken, RotateHook
 from canonry.sdk.connector import ConnectionConfig, Connector, Stream
@@ -172,6 +179,7 @@ def _client(
         connection=connection,
         max_in_flight=connector.max_in_flight,
         rate_limit=RateBudget(*connector.rate_limit) if connector.rate_limit else None,
+        breaker=BreakerSettings.declared(connector.breaker),
     )
     return SourceClient(
         config.base_url, auth, headers=connector.headers, secrets=secrets, options=options
