@@ -75,6 +75,25 @@ def test_malformed_records_are_dead_lettered_with_reason(
     assert_matches_truth(db_url(settings), connector, truth, "fin")
 
 
+def test_fractional_minor_units_are_dead_lettered_with_field_and_value(
+    settings: Settings, serve_any: Serve
+) -> None:
+    """A payment whose minor-unit amount reads "28.72" is not stored as 0.2872: it lands in
+    the DLQ naming the field, the value and why; the rest of the page is stored."""
+    sb = erp()
+    with sb._lock:
+        rid = sb.streams["payments"].ids(0, 1)[0]
+        rec = sb.streams["payments"].entries[rid].record
+        sb.touch("payments", rid, rec, sb.advance(random.Random(2)), amount_minor="28.72")
+    register(settings, "fin", "finance_sandbox", finance_config(serve_any(sb)))
+    assert sync(settings, "fin").totals.dead_lettered == 1
+    letter = dead_letters(db_url(settings), "fin")[("payments", rid)]
+    assert (letter["field"], letter["value"]) == ("amount_minor", "'28.72'")
+    assert "fractional part" in letter["reason"]
+    assert rid not in stored(db_url(settings), "payment", "fin")
+    assert len(stored(db_url(settings), "payment", "fin")) == 900 - 1
+
+
 @pytest.fixture
 def finance_offset() -> Iterator[str]:
     """The finance connector as it was, walking offsets, registered as ``finance_offset``."""
