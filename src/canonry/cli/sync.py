@@ -81,7 +81,8 @@ def result_json(result: SyncResult) -> dict[str, Any]:
         "records_per_s": round(records_per_s(result), 1),
         "totals": asdict(totals),
         "streams": {
-            name: {"pages": s.pages, **asdict(s.counts)} for name, s in result.streams.items()
+            name: {"pages": s.pages, "resumed_pages": s.resumed_pages, **asdict(s.counts)}
+            for name, s in result.streams.items()
         },
         "stats": result.stats,
         "error": result.error,

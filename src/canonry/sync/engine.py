@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,16 +24,17 @@ from canonry.http import (
     FetchedPage,
     RateBudget,
     SourceClient,
-    iter_pages,
 )
 from canonry.observability import register_secret
 from canonry.sdk.auth import OAuth2RefreshToken, RotateHook
 from canonry.sdk.connector import ConnectionConfig, Connector, Stream
+from canonry.sdk.pagination import Params
 from canonry.sdk.registry import get_connector
 from canonry.store import Database
 from canonry.store.connections import get_connection, load_config, update_secret
 from canonry.store.database import Conn
-from canonry.store.reconcile import forget_stale, note_seen, reconcile
+from canonry.store.reconcile import forget_stale, reconcile
+from canonry.store.refresh import Refresh, RefreshStep, begin_refresh, end_refresh
 from canonry.store.runs import finish_run, start_run
 from canonry.store.writer import (
     PageCounts,
@@ -43,6 +45,7 @@ from canonry.store.writer import (
 )
 from canonry.sync.pipeline import run_pipeline
 from canonry.sync.pool import PagePreparer
+from canonry.sync.resume import resumable, walk
 from canonry.sync.worker import PageJob
 
 log = structlog.get_logger("canonry.sync")
@@ -56,6 +59,8 @@ class StreamProgress:
     pages: int = 0
     counts: PageCounts = field(default_factory=PageCounts)
     done: bool = False
+    resumed_pages: int = 0
+    """Pages an earlier, killed run of this full refresh committed (0: not resumed)."""
 
 
 @dataclass
@@ -228,6 +233,7 @@ async def _sync_stream(
     run: _Run, stream: Stream, state: StreamProgress, progress: Progress | None
 ) -> None:
     start = await _start_params(run, stream)
+    refresh = await _begin_refresh(run, stream, state)
     writer = PageWriter(
         run.conn,
         connection_id=run.connection_id,
@@ -240,11 +246,16 @@ async def _sync_stream(
     pager = stream.pagination
     if run.config.page_size:
         pager = pager.with_page_size(run.config.page_size)
-    log.info("stream.start", stream=stream.name, start=start)
+    resume = refresh.next_params if refresh and resumable(pager) else None
+    log.info("stream.start", stream=stream.name, start=start, resume=resume)
     pending: dt.datetime | None = None
+    nexts: deque[Params | None] = deque()  # each queued page's next request, in order
 
     async def jobs() -> AsyncIterator[tuple[PageJob, bool]]:
-        async for page in iter_pages(run.client, stream, start, pager):
+        if refresh is not None and refresh.complete:
+            return  # killed after its walk, before reconciling: only that is left
+        async for page in walk(run.client, stream, start, pager, resume):
+            nexts.append(page.next_params)
             yield _job(run, stream, page), page.next_params is None
 
     async def apply(page: PageWrite, last: bool) -> None:
@@ -254,12 +265,9 @@ async def _sync_stream(
         else:  # unordered feed: the watermark moves only once the stream is complete
             pending = max(filter(None, (pending, page.max_cursor)), default=None)
             watermark = pending if last else None
-        state.counts.add(await writer.write(page, watermark))
-        if run.full:
-            seen = [*page.row_ids, *(t.source_id for t in page.tombstones)]
-            seen += [d.source_id for d in page.dead if d.source_id is not None]
-            await note_seen(run.conn, run.run_id, stream.name, seen)
-            await run.conn.commit()
+        nxt = nexts.popleft()
+        step = None if refresh is None else RefreshStep(refresh.refresh_run_id, _seen(page), nxt)
+        state.counts.add(await writer.write(page, watermark, step))
         state.pages += 1
         if progress:
             progress(state)
@@ -272,16 +280,38 @@ async def _sync_stream(
             hint="the feed changed under an offset walk; a record may have been skipped. "
             "Use KeysetPagination for this stream, or run a --full sync",
         )  # fmt: skip
-    if run.full:  # the walk completed: whatever it did not see is gone at the source
+    if refresh is not None:  # the walk completed: whatever it did not see is gone at the source
         state.counts.deleted += await reconcile(
             run.conn, stream.mapping.entity, connection_id=run.connection_id,
             run_id=run.run_id, connector=run.connector.name, stream=stream.name,
+            seen_run_id=refresh.refresh_run_id,
         )  # fmt: skip
+        await end_refresh(run.conn, run.connection_id, stream.name)
         await run.conn.commit()
     state.done = True
     if progress:
         progress(state)
     log.info("stream.done", stream=stream.name, pages=state.pages, **vars(state.counts))
+
+
+async def _begin_refresh(run: _Run, stream: Stream, state: StreamProgress) -> Refresh | None:
+    """A full sync's refresh of ``stream``: resumed where a killed run left it, or new."""
+    if not run.full:
+        return None
+    refresh = await begin_refresh(run.conn, run.connection_id, stream.name, run.run_id)
+    await run.conn.commit()
+    if refresh.resumed:
+        state.resumed_pages = refresh.pages
+        log.info(
+            "stream.resume", stream=stream.name, pages=refresh.pages, run=refresh.refresh_run_id
+        )
+    return refresh
+
+
+def _seen(page: PageWrite) -> list[str]:
+    """Every id a page shows to exist at the source, stored, deleted or dead-lettered."""
+    seen = [*page.row_ids, *(t.source_id for t in page.tombstones)]
+    return seen + [d.source_id for d in page.dead if d.source_id is not None]
 
 
 def _job(run: _Run, stream: Stream, page: FetchedPage) -> PageJob:
