@@ -73,11 +73,13 @@ def test_lookback_rereads_before_the_watermark(
     assert (again.inserted, again.updated) == (0, 0)
 
 
+@pytest.mark.parametrize("restart", [False, True], ids=["resume", "restart"])
 def test_a_full_sync_stopped_after_its_walk_only_reconciles_when_run_again(
-    settings: Settings, serve: Callable[[HRSandbox], str]
+    settings: Settings, serve: Callable[[HRSandbox], str], restart: bool
 ) -> None:
     """Stopped between a stream's last page and its reconciliation, a full sync run again
-    fetches nothing more of that stream and deletes what the finished walk did not see."""
+    fetches nothing more of that stream and deletes what the finished walk did not see;
+    ``restart`` drops that refresh and walks again, with the same end state."""
     sb = HRSandbox(
         seed=4, employees=600, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
         faults=FaultConfig(), tombstones=False,
@@ -94,8 +96,17 @@ def test_a_full_sync_stopped_after_its_walk_only_reconciles_when_run_again(
         sync(settings, full=True, progress=stop_after_the_walk)
     assert sync(settings).totals.deleted == 0, "an incremental run leaves the refresh alone"
     sb.requests.clear()
-    again = sync(settings, full=True)
-    assert sb.requests["/v1/employees"] == 0
-    assert (again.streams["employees"].resumed_pages, again.streams["employees"].pages) == (3, 0)
-    assert again.streams["employees"].counts.deleted == len(gone)
+    again = sync(settings, full=True, restart=restart)
+    employees = again.streams["employees"]
+    assert sb.requests["/v1/employees"] == (3 if restart else 0)
+    assert (employees.resumed_pages, employees.pages) == ((0, 3) if restart else (3, 0))
+    assert employees.counts.deleted == len(gone)
     assert_store_matches_truth(_url(settings), sb, "hr")
+    with psycopg.connect(_url(settings)) as conn:
+        left = conn.execute(
+            "SELECT (SELECT count(*) FROM canonry.refresh_checkpoints),"
+            " (SELECT count(*) FROM canonry.refresh_seen)"
+        ).fetchone()
+    assert left == (0, 0)
+    with pytest.raises(ConfigError, match="use it with --full"):
+        sync(settings, restart=True)

@@ -122,6 +122,7 @@ def _shift_note(stats: dict[str, Any]) -> str:
     epilog=examples(
         "canonry sync hr",
         "canonry sync hr --full",
+        "canonry sync hr --full --restart",
         "canonry sync hr --stream employees",
         "canonry --json sync hr",
     )
@@ -139,6 +140,13 @@ def sync(
         list[str] | None,
         typer.Option("--stream", metavar="STREAM", help="Sync only this stream; repeat for more."),
     ] = None,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="With --full: drop an unfinished full refresh and walk from the first page.",
+        ),
+    ] = False,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -151,7 +159,8 @@ def sync(
     """Sync one connection: fetch what changed, map it, store it with provenance.
 
     Incremental by default: each stream resumes from its watermark. Records that cannot be
-    used go to the dead-letter queue (`canonry dlq list`) and the sync goes on.
+    used go to the dead-letter queue (`canonry dlq list`) and the sync goes on. A `--full`
+    sync killed mid-way is resumed by the next `--full` (or started over with `--restart`).
     """
     state = cli_context(ctx)
     out = state.output
@@ -161,6 +170,7 @@ def sync(
             return await run_sync(
                 db, connection, full=full, streams=streams or None, progress=progress,
                 workers=state.settings.mapping_workers if workers is None else workers,
+                restart=restart,
             )  # fmt: skip
 
     result = state.run(go)

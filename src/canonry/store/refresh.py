@@ -76,3 +76,14 @@ async def end_refresh(conn: Conn, connection_id: int, stream: str) -> None:
         "DELETE FROM canonry.refresh_checkpoints WHERE connection_id = %s AND stream = %s",
         (connection_id, stream),
     )
+
+
+async def drop_refresh(conn: Conn, connection_id: int, stream: str) -> None:
+    """Abandon the stream's unfinished refresh, its position and its seen ids (``--restart``)."""
+    await conn.execute(
+        "WITH k AS (DELETE FROM canonry.refresh_checkpoints WHERE connection_id = %s"
+        " AND stream = %s RETURNING refresh_run_id)"
+        " DELETE FROM canonry.refresh_seen s USING k"
+        " WHERE s.sync_run_id = k.refresh_run_id AND s.stream = %s",
+        (connection_id, stream, stream),
+    )

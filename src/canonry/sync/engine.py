@@ -34,7 +34,13 @@ from canonry.store import Database
 from canonry.store.connections import get_connection, load_config, update_secret
 from canonry.store.database import Conn
 from canonry.store.reconcile import forget_stale, reconcile
-from canonry.store.refresh import Refresh, RefreshStep, begin_refresh, end_refresh
+from canonry.store.refresh import (
+    Refresh,
+    RefreshStep,
+    begin_refresh,
+    drop_refresh,
+    end_refresh,
+)
 from canonry.store.runs import finish_run, start_run
 from canonry.store.writer import (
     PageCounts,
@@ -95,11 +101,17 @@ async def run_sync(
     streams: list[str] | None = None,
     progress: Progress | None = None,
     workers: int = 0,
+    restart: bool = False,
 ) -> SyncResult:
     """Sync ``connection`` (all streams, or those named); full ignores the watermarks.
 
+    A full sync resumes an unfinished full refresh of a stream; with ``restart`` it drops
+    it and walks from the first page.
+
     ``workers`` > 0 maps pages in that many processes once a stream proves large.
     """
+    if restart and not full:
+        raise ConfigError("--restart starts full refreshes over; use it with --full")
     started = time.monotonic()
     async with await db.connect(autocommit=True) as lock_conn, await db.connect() as conn:
         record = await get_connection(lock_conn, connection)
@@ -116,7 +128,7 @@ async def run_sync(
         client = _client(connector, config, f"{connection}@{db.key}", rotate)
         run = _Run(
             conn, connector, config, client, record.id, run_id, full, connection,
-            PagePreparer(workers),
+            PagePreparer(workers), restart,
         )  # fmt: skip
         try:
             async with run.client, run.pages:
@@ -158,6 +170,7 @@ class _Run:
     full: bool
     name: str
     pages: PagePreparer
+    restart: bool = False
 
 
 def _select(connector: Connector[Any], names: list[str] | None) -> list[Stream]:
@@ -298,6 +311,8 @@ async def _begin_refresh(run: _Run, stream: Stream, state: StreamProgress) -> Re
     """A full sync's refresh of ``stream``: resumed where a killed run left it, or new."""
     if not run.full:
         return None
+    if run.restart:
+        await drop_refresh(run.conn, run.connection_id, stream.name)
     refresh = await begin_refresh(run.conn, run.connection_id, stream.name, run.run_id)
     await run.conn.commit()
     if refresh.resumed:
