@@ -6,7 +6,12 @@ import pytest
 
 from canonry.errors import PermanentSourceError
 from canonry.http.shifts import ShiftWatch
-from canonry.sdk import CursorPagination, KeysetPagination, OffsetPagination
+from canonry.sdk import (
+    CursorPagination,
+    KeysetPagination,
+    OffsetPagination,
+    PageNumberPagination,
+)
 
 PAGER = KeysetPagination(
     cursor_field="modified_at", since_param="since", after_param="after", records_path="items",
@@ -48,4 +53,5 @@ def test_offset_walk_notices_a_changed_total_or_a_record_read_twice() -> None:
     assert not by_key.check({"total": 10}, [{"id": "A"}, {"id": "B"}])
     assert by_key.check({"total": 10}, [{"id": "C"}, {"id": "A"}])
     assert "'A' came back" in repr(by_key)
+    assert ShiftWatch(PageNumberPagination(), "id").check({}, [{"id": "A"}, {"id": "A"}])
     assert not ShiftWatch(CursorPagination("next"), "id").check({}, [{"id": "A"}, {"id": "A"}])

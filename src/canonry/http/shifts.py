@@ -1,4 +1,5 @@
-"""Noticing when an offset walk's feed changed under it, so a skipped record is not silent.
+"""Noticing when an offset (or page-number) walk's feed changed under it, so a skipped
+record is not silent.
 
 Offsets are evaluated against the order as of each request: when a record changes mid-walk
 (moves to the end) or the filtered list grows or shrinks, the records after it shift and one
@@ -12,8 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from canonry.sdk.pagination import OffsetPagination, Paginator
+from canonry.sdk.pagination import OffsetPagination, PageNumberPagination, Paginator
 from canonry.sdk.paths import get_path
+
+MAX_KEYS = 1_000_000
+"""Record keys remembered per walk (about 60 MB); beyond, only the total is watched."""
 
 
 class ShiftWatch:
@@ -21,10 +25,10 @@ class ShiftWatch:
 
     def __init__(self, pager: Paginator, primary_key: str) -> None:
         self._total_path = pager.total_path if isinstance(pager, OffsetPagination) else None
-        self.active = isinstance(pager, OffsetPagination)
+        self.active = isinstance(pager, OffsetPagination | PageNumberPagination)
         self._key = primary_key
         self._first_total: Any = None
-        self._seen: set[int] = set()  # hashes: 1M ids cost tens of MB, not hundreds
+        self._seen: set[int] = set()  # hashes of ids, not the ids: a third of the memory
         self.shifted = ""
 
     def __repr__(self) -> str:
@@ -41,7 +45,7 @@ class ShiftWatch:
                 self._first_total = total
             elif total != self._first_total:
                 self.shifted = f"the total changed from {self._first_total} to {total}"
-        for record in records:
+        for record in records if len(self._seen) < MAX_KEYS else ():
             key = get_path(record, self._key)
             if key is None:
                 continue
