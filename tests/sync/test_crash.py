@@ -4,6 +4,7 @@ a killed full sync resumes its walk instead of starting it again."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -163,6 +164,14 @@ def test_a_killed_full_sync_resumes_where_it_died_and_still_reconciles(
         ).fetchone() or (0,)
     assert committed > QUEUE_PAGES + 2, "too few pages committed for the request count to tell"
     killed_fetched = sb.requests["/v1/employees"]
+    shown = subprocess.run(
+        [sys.executable, "-m", "canonry", "--json", "status"], env=_env(settings),
+        capture_output=True, timeout=60, check=True,
+    )  # fmt: skip
+    (hr,) = json.loads(shown.stdout)["connections"]
+    unfinished = {s["stream"]: s["unfinished_full_refresh"] for s in hr["streams"]}
+    assert unfinished["departments"] is None, "its refresh completed before the kill"
+    assert unfinished["employees"]["pages"] == committed
 
     resumed = _run_sync(settings, full=True)
     employees = resumed.streams["employees"]

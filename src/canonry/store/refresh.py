@@ -9,6 +9,7 @@ so after a kill the seen set and the position agree with the stored rows exactly
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -87,3 +88,24 @@ async def drop_refresh(conn: Conn, connection_id: int, stream: str) -> None:
         " WHERE s.sync_run_id = k.refresh_run_id AND s.stream = %s",
         (connection_id, stream, stream),
     )
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """An unfinished full refresh, as ``canonry status`` shows it."""
+
+    refresh_run_id: int
+    pages: int
+    walk_complete: bool
+    started_at: dt.datetime
+    updated_at: dt.datetime
+
+
+async def unfinished_refreshes(conn: Conn, connection_id: int) -> dict[str, Unfinished]:
+    """The connection's unfinished full refreshes, by stream (the next ``--full`` resumes)."""
+    cur = await conn.execute(
+        "SELECT stream, refresh_run_id, pages, complete, started_at, updated_at"
+        " FROM canonry.refresh_checkpoints WHERE connection_id = %s",
+        (connection_id,),
+    )
+    return {row[0]: Unfinished(*row[1:]) for row in await cur.fetchall()}
