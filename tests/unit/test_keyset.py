@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from canonry.connectors import sandbox_hr
 from canonry.errors import PermanentSourceError
 from canonry.http.shifts import ShiftWatch
 from canonry.sdk import (
@@ -55,3 +58,11 @@ def test_offset_walk_notices_a_changed_total_or_a_record_read_twice() -> None:
     assert "'A' came back" in repr(by_key)
     assert ShiftWatch(PageNumberPagination(), "id").check({}, [{"id": "A"}, {"id": "A"}])
     assert not ShiftWatch(CursorPagination("next"), "id").check({}, [{"id": "A"}, {"id": "A"}])
+
+
+def test_a_stream_and_its_keyset_must_agree_on_where_records_are() -> None:
+    """A KeysetPagination reading another records path than its stream fails at import."""
+    stream = sandbox_hr.connector.streams[0]
+    with pytest.raises(ValueError, match="declare the same records_path"):
+        replace(stream, pagination=PAGER)  # PAGER reads "items"; the HR stream "data"
+    replace(stream, pagination=replace(PAGER, records_path="data", cursor_field="updated_at"))

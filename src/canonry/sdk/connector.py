@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from canonry.sdk.auth import AuthSpec
 from canonry.sdk.breaker import BreakerPolicy
 from canonry.sdk.mapping import Mapping
-from canonry.sdk.pagination import Paginator
+from canonry.sdk.pagination import KeysetPagination, Paginator
 
 
 class ConnectionConfig(BaseModel):
@@ -59,6 +59,19 @@ class Stream:
     cursor_ordered: bool = True
     deleted_field: str | None = None
     params: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        pager = self.pagination
+        if isinstance(pager, KeysetPagination) and (
+            pager.records_path != self.records_path
+            or pager.cursor_field != (self.cursor_field or pager.cursor_field)
+        ):
+            raise ValueError(
+                f"stream {self.name!r}: its KeysetPagination reads records at "
+                f"{pager.records_path!r} by {pager.cursor_field!r}, but the stream's records "
+                f"are at {self.records_path!r} with cursor {self.cursor_field!r}; declare the "
+                "same records_path and cursor_field in both"
+            )
 
     @property
     def incremental(self) -> bool:
