@@ -3,7 +3,8 @@
 Paging is by OFFSET, evaluated against each stream's order *as of each request*, like real
 accounting APIs: if a record changes mid-walk it moves to the end of the order, every later
 record shifts one position forward, and a plain offset walk skips one record. A safe sync
-therefore walks `modified_since` windows and re-reads an overlap; the tests show both effects.
+therefore walks by keyset instead (`modified_since` + `after_id`: strictly after the last
+record read); the tests show both effects.
 """
 
 from __future__ import annotations
