@@ -51,7 +51,7 @@ from canonry.store.writer import (
 )
 from canonry.sync.pipeline import run_pipeline
 from canonry.sync.pool import PagePreparer
-from canonry.sync.resume import resumable, walk
+from canonry.sync.resume import resumable, storable, walk
 from canonry.sync.worker import PageJob
 
 log = structlog.get_logger("canonry.sync")
@@ -186,8 +186,7 @@ def _client(
     connector: Connector[Any], config: ConnectionConfig, connection: str, rotate: RotateHook
 ) -> SourceClient:
     """The connection's client: its auth, its budget and breaker (shared in the process)."""
-    values = (getattr(config, name) for name in config.secret_fields())
-    secrets = tuple(v.get_secret_value() for v in values if v is not None)
+    secrets = _secret_values(config)
     for secret in secrets:
         register_secret(secret)
     auth = connector.auth(config)
@@ -202,6 +201,11 @@ def _client(
     return SourceClient(
         config.base_url, auth, headers=connector.headers, secrets=secrets, options=options
     )
+
+
+def _secret_values(config: ConnectionConfig) -> tuple[str, ...]:
+    values = (getattr(config, name) for name in config.secret_fields())
+    return tuple(v.get_secret_value() for v in values if v is not None)
 
 
 def _persist_rotation(db: Database, lock_conn: Conn, record_id: int, config: Any) -> RotateHook:
@@ -278,7 +282,7 @@ async def _sync_stream(
         else:  # unordered feed: the watermark moves only once the stream is complete
             pending = max(filter(None, (pending, page.max_cursor)), default=None)
             watermark = pending if last else None
-        nxt = nexts.popleft()
+        nxt = storable(nexts.popleft(), _secret_values(run.config))
         step = None if refresh is None else RefreshStep(refresh.refresh_run_id, _seen(page), nxt)
         state.counts.add(await writer.write(page, watermark, step))
         state.pages += 1

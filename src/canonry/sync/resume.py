@@ -25,6 +25,17 @@ def resumable(pager: Paginator) -> bool:
     return not isinstance(pager, OffsetPagination | PageNumberPagination)
 
 
+def storable(params: Params | None, secrets: tuple[str, ...]) -> Params | None:
+    """The next request as a checkpoint may keep it in the database, in clear.
+
+    One that carries a secret (a source echoing a key into its next link) is kept as ``{}``:
+    a resumed walk then starts again from the first page, keeping the seen ids.
+    """
+    if params is not None and any(s and s in v for v in params.values() for s in secrets):
+        return {}
+    return params
+
+
 async def walk(
     client: SourceClient,
     stream: Stream,
