@@ -25,6 +25,35 @@ def test_minor_units_round_trip_for_every_currency(currency: str, minor: int) ->
     assert n.money_amount(str(major), currency, field="a") == major
 
 
+@given(
+    st.sampled_from(CURRENCIES),
+    st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-(10**9),
+                max_value=10**9),
+    st.sampled_from([str, float]),
+)  # fmt: skip
+def test_minor_units_with_a_fraction_are_refused(
+    currency: str, amount: Decimal, spell: type[str] | type[float]
+) -> None:
+    """A minor-unit amount is a whole number of minor units ("28.72" cents is not one):
+    a fractional one is refused naming field and value, a whole one ("2872.00") is read."""
+    value = spell(amount)
+    if amount == amount.to_integral_value():
+        got = n.money_amount(value, currency, field="amount_minor", in_minor_units=True)
+        assert got.scaleb(n.minor_units(currency)) == amount
+        return
+    with pytest.raises(MappingError, match="fractional part") as err:
+        n.money_amount(value, currency, field="amount_minor", in_minor_units=True)
+    assert (err.value.field, err.value.value) == ("amount_minor", value)
+    assert repr(value) in str(err.value), "the message names the value"
+
+
+def test_minor_units_example_28_72() -> None:
+    """The reported case: "28.72" in a minor-unit field was read as 0.2872 EUR."""
+    with pytest.raises(MappingError, match=r"'28\.72' has a fractional part"):
+        n.money_amount("28.72", "EUR", field="amount_minor", in_minor_units=True)
+    assert n.money_amount("2872", "EUR", field="a", in_minor_units=True) == Decimal("28.72")
+
+
 @pytest.mark.parametrize(
     ("currency", "digits"),
     [("JPY", 0), ("KRW", 0), ("KWD", 3), ("BHD", 3), ("TND", 3), ("CLF", 4), ("UYW", 4),

@@ -73,7 +73,8 @@ def dead_letters(url: str, connection: str) -> dict[tuple[str, str], dict[str, A
     """Open dead letters of ``connection`` by (stream, source id), with their raw page."""
     with psycopg.connect(url, row_factory=dict_row) as conn:
         rows = conn.execute(
-            "SELECT d.stream, d.source_id, d.stage, d.reason, d.record_index, d.record,"
+            "SELECT d.stream, d.source_id, d.stage, d.reason, d.field, d.value, d.record_index,"
+            " d.record,"
             " d.raw_page_id, p.record_count FROM canonry.dead_letters d"
             " JOIN canonry.connections c ON c.id = d.connection_id"
             " JOIN canonry.raw_pages p ON p.id = d.raw_page_id"

@@ -81,10 +81,10 @@ def test_offset_walk_sees_every_record_once_in_order(served: Served, stream: str
 
 
 def test_bad_paging_parameters_are_400(served: Served) -> None:
-    """Non-numeric or out-of-range limit/offset and unparseable modified_since are 400."""
+    """Bad limit/offset, unparseable modified_since, after_id without modified_since: 400."""
     _, c = served
     for params in ({"limit": 0}, {"limit": 501}, {"offset": -1}, {"limit": "ten"},
-                   {"modified_since": "last tuesday"}):  # fmt: skip
+                   {"modified_since": "last tuesday"}, {"after_id": "INV-000001"}):  # fmt: skip
         r = c.get("/api/invoices", params=params)
         assert (r.status_code, r.json()["error"]) == (400, "invalid_request"), params
     assert c.get("/api/ledgers").status_code == 404
@@ -180,6 +180,24 @@ def test_offset_shift_mid_walk_and_the_safe_recovery(fresh: Served) -> None:
     healed = walk(c, "vendors", modified_since=overlap.isoformat())
     assert skipped <= {r["id"] for r in healed}
     assert set(changed["updated"]) <= {r["id"] for r in healed}
+
+
+def test_keyset_pages_survive_changes_mid_walk(fresh: Served) -> None:
+    """after_id + modified_since continue after the last record read: a change mid-walk
+    moves a record to the end (read again there) and skips nothing."""
+    sb, c = fresh
+    got = c.get("/api/vendors", params={"limit": 30}).json()["items"]
+    sb.mutate(vendors=20)
+    while True:
+        last = got[-1]
+        params = {"limit": 30, "modified_since": last["modified_at"], "after_id": last["id"]}
+        page = c.get("/api/vendors", params=params).json()["items"]
+        got += page
+        if len(page) < 30:
+            break
+    assert set(sb.truth()["vendors"]["live"]) <= {r["id"] for r in got}
+    keys = [(instant(r["modified_at"]), r["id"]) for r in got]
+    assert keys == sorted(keys), "keyset pages continue the order, never step back"
 
 
 def test_truth_matches_a_full_walk(fresh: Served) -> None:

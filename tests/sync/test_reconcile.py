@@ -7,11 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+import pytest
 
 from canonry.config import Settings
+from canonry.errors import ConfigError
 from canonry.sandbox import FaultConfig, HRSandbox
 from canonry.store import open_database
-from canonry.sync import SyncResult, run_sync
+from canonry.sync import StreamProgress, SyncResult, run_sync
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, register
 from tests.truth import assert_store_matches_truth
 
@@ -69,3 +71,42 @@ def test_lookback_rereads_before_the_watermark(
     again = sync(settings).totals
     assert again.fetched == 600 + 40
     assert (again.inserted, again.updated) == (0, 0)
+
+
+@pytest.mark.parametrize("restart", [False, True], ids=["resume", "restart"])
+def test_a_full_sync_stopped_after_its_walk_only_reconciles_when_run_again(
+    settings: Settings, serve: Callable[[HRSandbox], str], restart: bool
+) -> None:
+    """Stopped between a stream's last page and its reconciliation, a full sync run again
+    fetches nothing more of that stream and deletes what the finished walk did not see;
+    ``restart`` drops that refresh and walks again, with the same end state."""
+    sb = HRSandbox(
+        seed=4, employees=600, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+        faults=FaultConfig(), tombstones=False,
+    )  # fmt: skip
+    asyncio.run(register(settings, "hr", serve(sb), page_size=200))
+    sync(settings)
+    gone = sb.mutate(deletes=5)["deleted"]
+
+    def stop_after_the_walk(p: StreamProgress) -> None:
+        if p.stream == "employees" and p.pages == 3 and not p.done:  # 595 records: 3 pages
+            raise ConfigError("stopped by the test before reconciling")
+
+    with pytest.raises(ConfigError, match="stopped by the test"):
+        sync(settings, full=True, progress=stop_after_the_walk)
+    assert sync(settings).totals.deleted == 0, "an incremental run leaves the refresh alone"
+    sb.requests.clear()
+    again = sync(settings, full=True, restart=restart)
+    employees = again.streams["employees"]
+    assert sb.requests["/v1/employees"] == (3 if restart else 0)
+    assert (employees.resumed_pages, employees.pages) == ((0, 3) if restart else (3, 0))
+    assert employees.counts.deleted == len(gone)
+    assert_store_matches_truth(_url(settings), sb, "hr")
+    with psycopg.connect(_url(settings)) as conn:
+        left = conn.execute(
+            "SELECT (SELECT count(*) FROM canonry.refresh_checkpoints),"
+            " (SELECT count(*) FROM canonry.refresh_seen)"
+        ).fetchone()
+    assert left == (0, 0)
+    with pytest.raises(ConfigError, match="use it with --full"):
+        sync(settings, restart=True)

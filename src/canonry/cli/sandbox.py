@@ -159,7 +159,7 @@ def finance(
     malformed_rate: _MALFORMED = 0.0,
     drop_rate: _DROPS = 0.0,
 ) -> None:
-    """Serve the sandbox ERP (API key, offset pages, modified_since feeds) until Ctrl-C."""
+    """Serve the sandbox ERP (API key, offset or keyset pages, change feeds) until Ctrl-C."""
     with invalid_sandbox_options():
         faults = FaultConfig(error_rate=error_rate, rate_limit_rate=rate_limit_rate,
                              latency_ms=latency_ms, malformed_rate=malformed_rate,

@@ -19,6 +19,7 @@ from canonry.store.database import Conn
 from canonry.store.deadletters import dead_letter_depth
 from canonry.store.entities import count_entities
 from canonry.store.golden import golden_counts
+from canonry.store.refresh import Unfinished, unfinished_refreshes
 from canonry.store.runs import list_runs
 from canonry.store.writer import list_watermarks
 
@@ -29,7 +30,8 @@ app = typer.Typer(rich_markup_mode="markdown")
 def status(ctx: typer.Context) -> None:
     """Show where the data is, and how each connection and stream stands.
 
-    Per connection: its last run; per stream: the watermark, stored rows and open dead letters.
+    Per connection: its last run; per stream: the watermark, stored rows, open dead letters
+    and an unfinished full refresh (which the next `--full` sync resumes).
     """
     state = cli_context(ctx)
 
@@ -50,6 +52,7 @@ async def _connection_status(conn: Conn, record: ConnectionRecord) -> dict[str, 
     last = await list_runs(conn, record.name, 1)
     depth = await dead_letter_depth(conn, connection=record.name)
     watermarks = await list_watermarks(conn, record.id)
+    refreshes = await unfinished_refreshes(conn, record.id)
     try:
         streams = get_connector(record.connector).streams
     except NotFoundError:
@@ -76,6 +79,7 @@ async def _connection_status(conn: Conn, record: ConnectionRecord) -> dict[str, 
                 "rows": await count_entities(conn, s.mapping.entity, record.name),
                 "watermark": watermarks.get(s.name),
                 "open_dead_letters": depth.get((record.name, s.name), 0),
+                "unfinished_full_refresh": _refresh(refreshes.get(s.name)),
             }
             for s in streams
         ],
@@ -97,6 +101,27 @@ async def _golden_status(conn: Conn) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _refresh(found: Unfinished | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "run_id": found.refresh_run_id,
+        "pages": found.pages,
+        "walk_complete": found.walk_complete,
+        "started_at": found.started_at,
+        "updated_at": found.updated_at,
+    }
+
+
+def _refresh_cell(found: dict[str, Any] | None) -> str:
+    """What the next ``--full`` sync of the stream will do with its unfinished refresh."""
+    if found is None:
+        return ""
+    if found["walk_complete"]:
+        return "walked; --full reconciles"
+    return f"{found['pages']} pages; --full resumes"
 
 
 def _render(report: dict[str, Any]) -> RenderableType:
@@ -121,12 +146,13 @@ def _render(report: dict[str, Any]) -> RenderableType:
                 s["rows"],
                 s["watermark"],
                 s["open_dead_letters"],
+                _refresh_cell(s["unfinished_full_refresh"]),
             )
             for s in c["streams"]
         ]
         parts += [
             f"\n[b]{escape(c['name'])}[/b] ({escape(c['connector'])}): {escape(last)}",
-            table(("stream", "entity", "rows", "watermark", "open DLQ"), rows),
+            table(("stream", "entity", "rows", "watermark", "open DLQ", "full refresh"), rows),
         ]
     if report["golden"]:
         golden = [

@@ -81,7 +81,8 @@ def result_json(result: SyncResult) -> dict[str, Any]:
         "records_per_s": round(records_per_s(result), 1),
         "totals": asdict(totals),
         "streams": {
-            name: {"pages": s.pages, **asdict(s.counts)} for name, s in result.streams.items()
+            name: {"pages": s.pages, "resumed_pages": s.resumed_pages, **asdict(s.counts)}
+            for name, s in result.streams.items()
         },
         "stats": result.stats,
         "error": result.error,
@@ -107,6 +108,7 @@ def _summary(result: SyncResult) -> Table:
         title=f"run {result.run_id}: {result.mode} sync of {result.connection} {result.status}",
         caption=f"{result.seconds:,.1f} s, {records_per_s(result):,.0f} records/s; "
         f"{stats.get('requests', 0)} requests, {stats.get('retries', 0)} retries"
+        + _shift_note(stats)
         + "".join(
             f"; golden {r.entity}: {r.created} new, {r.changed} changed, {r.retired} retired"
             for r in result.resolved
@@ -114,10 +116,18 @@ def _summary(result: SyncResult) -> Table:
     )
 
 
+def _shift_note(stats: dict[str, Any]) -> str:
+    shifts = stats.get("offset_shifts", 0)
+    if not shifts:
+        return ""
+    return f"; {shifts} offset walk(s) shifted mid-walk: records may be skipped, run --full"
+
+
 @app.command(
     epilog=examples(
         "canonry sync hr",
         "canonry sync hr --full",
+        "canonry sync hr --full --restart",
         "canonry sync hr --stream employees",
         "canonry --json sync hr",
     )
@@ -135,6 +145,13 @@ def sync(
         list[str] | None,
         typer.Option("--stream", metavar="STREAM", help="Sync only this stream; repeat for more."),
     ] = None,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="With --full: drop an unfinished full refresh and walk from the first page.",
+        ),
+    ] = False,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -147,7 +164,8 @@ def sync(
     """Sync one connection: fetch what changed, map it, store it with provenance.
 
     Incremental by default: each stream resumes from its watermark. Records that cannot be
-    used go to the dead-letter queue (`canonry dlq list`) and the sync goes on.
+    used go to the dead-letter queue (`canonry dlq list`) and the sync goes on. A `--full`
+    sync killed mid-way is resumed by the next `--full` (or started over with `--restart`).
     """
     state = cli_context(ctx)
     out = state.output
@@ -157,6 +175,7 @@ def sync(
             return await run_sync(
                 db, connection, full=full, streams=streams or None, progress=progress,
                 workers=state.settings.mapping_workers if workers is None else workers,
+                restart=restart,
             )  # fmt: skip
 
     result = state.run(go)

@@ -1,6 +1,6 @@
 """Connector for Canonry's sandbox ERP (``canonry sandbox serve finance``).
 
-Declarations and mapping only: the API key, offset pages, retries, archiving and watermarks
+Declarations and mapping only: the API key, keyset pages, retries, archiving and watermarks
 are the framework's. Money arrives as minor-unit strings, dates in the format each record
 names (``date_format``: ISO, DMY or BASIC), tax rates as ``"23%"`` or ``0.23``.
 """
@@ -22,10 +22,10 @@ from canonry.sdk import (
     Invoice,
     InvoiceDirection,
     InvoiceLine,
+    KeysetPagination,
     Mapping,
     MappingContext,
     MappingError,
-    OffsetPagination,
     Payment,
     PaymentMethod,
     Record,
@@ -238,12 +238,23 @@ def _auth(cfg: FinanceSandboxConfig) -> ApiKey:
     return ApiKey(cfg.api_key.get_secret_value(), header="X-API-Key")
 
 
+# Each page continues after the last record read, (modified_at, id), not at an offset that
+# shifts when records change mid-walk.
+_KEYSET = KeysetPagination(
+    cursor_field="modified_at",
+    since_param="modified_since",
+    after_param="after_id",
+    records_path="items",
+    page_size=500,
+)
+
+
 def _stream(name: str, mapping: Mapping[Any]) -> Stream:
     return Stream(
         name=name,
         path=f"/api/{name}",
         mapping=mapping,
-        pagination=OffsetPagination(page_size=500, total_path="total"),
+        pagination=_KEYSET,
         records_path="items",
         cursor_field="modified_at",
         cursor_param="modified_since",

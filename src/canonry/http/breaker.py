@@ -15,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from canonry.http.errors import CircuitOpenError
+from canonry.sdk.breaker import BreakerPolicy
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,18 @@ class BreakerSettings:
     cooldown_s: float = 30.0
     max_cooldown_s: float = 600.0
     cooldown_factor: float = 2.0
+
+    @classmethod
+    def declared(cls, policy: BreakerPolicy) -> BreakerSettings:
+        """The settings a connector's ``BreakerPolicy`` declares."""
+        return cls(
+            consecutive=policy.consecutive_failures,
+            window=policy.window,
+            min_requests=policy.min_requests,
+            error_rate=policy.error_rate,
+            cooldown_s=policy.cooldown_s,
+            max_cooldown_s=policy.max_cooldown_s,
+        )
 
 
 class CircuitBreaker:

@@ -15,6 +15,7 @@ from typing import Any
 
 from canonry.errors import PermanentSourceError
 from canonry.http.client import SourceClient
+from canonry.http.shifts import ShiftWatch
 from canonry.http.wire import JSONResponse
 from canonry.sdk.connector import Stream
 from canonry.sdk.pagination import Paginator, Params, Refetch
@@ -57,6 +58,7 @@ async def iter_pages(
     last_digest = b""
     if stream.max_pages is not None:
         max_pages = min(max_pages, stream.max_pages)
+    shifts = ShiftWatch(pager, stream.primary_key)
     for _ in range(max_pages):
         seen.add(_key(params))
         response = await _fetch(client, stream, params, body)
@@ -71,6 +73,8 @@ async def iter_pages(
         if digest and digest == last_digest:
             raise _loop(response, "sent the same page twice in a row")
         last_digest = digest
+        if shifts.check(response.payload, records):
+            client.stats.offset_shifts += 1
         yield FetchedPage(stream.name, response, records, next_params)
         if next_params is None:
             return

@@ -37,11 +37,15 @@ class GuardRegistry:
     def get(
         self, connection: str, budget: RateBudget | None, breaker: BreakerSettings, now: float
     ) -> Guards:
-        """The connection's guards, created on first use."""
+        """The connection's guards, created on first use; a changed breaker declaration
+        (a connector upgraded in a long-lived process) gets a fresh breaker."""
         with self._lock:
             found = self._guards.get(connection)
             if found is None:
                 found = Guards(RateLimiter(budget, now=now), CircuitBreaker(breaker))
+                self._guards[connection] = found
+            elif found.breaker.settings != breaker:
+                found = Guards(found.limiter, CircuitBreaker(breaker))
                 self._guards[connection] = found
             return found
 

@@ -19,6 +19,8 @@ class PlumbingStats:
     rate_limited: int = 0
     breaker_opened: int = 0
     permanent_errors: int = 0
+    offset_shifts: int = 0
+    """Offset walks whose feed shifted mid-walk (a record may have been skipped)."""
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)

@@ -50,6 +50,17 @@ def redact_secrets(
     return event_dict
 
 
+class _Stderr:
+    """Whatever ``sys.stderr`` is when a line is written: a test harness or a daemon may swap
+    it after logging was configured, and writing to the closed original would crash."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str = "WARNING", *, json: bool = False) -> None:
     """Route structlog (and stdlib logging) to stderr at ``level``, secrets redacted."""
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.WARNING)
@@ -68,7 +79,7 @@ def configure_logging(level: str = "WARNING", *, json: bool = False) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(

@@ -1,8 +1,8 @@
 """Deterministic fake business systems served over HTTP: Canonry's test, demo and bench sources.
 
 HRSandbox is an HRIS (OAuth2 client credentials, cursor pages); FinanceSandbox an ERP (API key,
-offset pages, idempotent payment POSTs); POSSandbox a restaurant POS (rotating OAuth2 refresh
-tokens, Link-header pages, a strict rate limit); PayrollSandbox and DirectorySandbox
+offset or keyset pages, idempotent payment POSTs); POSSandbox a restaurant POS (rotating OAuth2
+refresh tokens, Link-header pages, a strict rate limit); PayrollSandbox and DirectorySandbox
 derive their people from an HRSandbox, as overlapping systems for entity resolution.
 
 Independent of the rest of Canonry on purpose (stdlib + starlette + uvicorn + orjson only), so

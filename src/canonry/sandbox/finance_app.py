@@ -2,8 +2,10 @@
 
 Contract (all JSON):
   GET  /api/{vendors,customers,invoices,payments,accounts}?limit=&offset=&modified_since=
-       -> {"items": [...], "total": N, "limit": L, "offset": O}; ordered by (modified_at, id);
-       `total` counts the filtered list as of this request; limit 1..500 (default 100).
+       &after_id= -> {"items": [...], "total": N, "limit": L, "offset": O}; ordered by
+       (modified_at, id); `total` counts the filtered list as of this request; limit 1..500
+       (default 100). With `after_id` (needs `modified_since`), only records strictly after
+       (modified_since, after_id): a keyset position that changes elsewhere cannot shift.
   POST /api/payments  (Idempotency-Key optional) -> 201 payment; replay adds
        `Idempotent-Replayed: true`; key reused with another body -> 422; bad body -> 400.
   Auth: `X-API-Key: <key>` or `?api_key=<key>`; otherwise 401 {"error": "unauthorized", ...}.
@@ -50,6 +52,14 @@ def _window(limit_s: str | None, offset_s: str | None) -> tuple[int, int]:
     return limit, offset
 
 
+def _keyset(since: str | None, after: str | None) -> tuple[int | None, str | None]:
+    """The (modified_since µs, after_id) filter; an id alone has no place in the order."""
+    since_us = None if since is None else parse_instant(since, "modified_since")
+    if after is not None and since_us is None:
+        raise ValueError("after_id needs modified_since: the keyset is (modified_at, id)")
+    return since_us, after
+
+
 class _FinanceApp:
     """Route handlers bound to one FinanceSandbox."""
 
@@ -81,11 +91,10 @@ class _FinanceApp:
         q = request.query_params
         try:
             limit, offset = _window(q.get("limit"), q.get("offset"))
-            since = q.get("modified_since")
-            since_us = None if since is None else parse_instant(since, "modified_since")
+            since_us, after = _keyset(q.get("modified_since"), q.get("after_id"))
         except ValueError as exc:
             return json_response(400, {"error": "invalid_request", "message": str(exc)})
-        items, total = self.sb.page(name, limit, offset, since_us)
+        items, total = self.sb.page(name, limit, offset, since_us, after_id=after)
         tail = b'],"total":%d,"limit":%d,"offset":%d}' % (total, limit, offset)
         return maybe_drop(b"".join((b'{"items":[', b",".join(items), tail)), drop, self.sb.counters)
 

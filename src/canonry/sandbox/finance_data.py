@@ -3,7 +3,8 @@
 Paging is by OFFSET, evaluated against each stream's order *as of each request*, like real
 accounting APIs: if a record changes mid-walk it moves to the end of the order, every later
 record shifts one position forward, and a plain offset walk skips one record. A safe sync
-therefore walks `modified_since` windows and re-reads an overlap; the tests show both effects.
+therefore walks by keyset instead (`modified_since` + `after_id`: strictly after the last
+record read); the tests show both effects.
 """
 
 from __future__ import annotations
@@ -163,14 +164,26 @@ class FinanceSandbox:
         return kinds[(h >> 16) % len(kinds)]
 
     def page(
-        self, stream: str, limit: int, offset: int, since_us: int | None
+        self,
+        stream: str,
+        limit: int,
+        offset: int,
+        since_us: int | None,
+        *,
+        after_id: str | None = None,
     ) -> tuple[list[bytes], int]:
-        """Up to `limit` records (JSON bytes) from `offset` of the filtered order, and the total."""
+        """Up to `limit` records (JSON bytes) from `offset` of the filtered order, and the total.
+
+        With `after_id`, the order starts strictly after the keyset (since_us, after_id).
+        """
         if stream not in self.streams:
             raise KeyError(stream)
         with self._lock:
             s = self.streams[stream]
-            start = s.start(since_us)
+            if after_id is not None and since_us is not None:
+                start = s.after_key((since_us, after_id))
+            else:
+                start = s.start(since_us)
             out: list[bytes] = []
             for rid in s.ids(start + offset, start + offset + limit):
                 entry = s.entries[rid]

@@ -41,10 +41,12 @@ from canonry.sdk.auth import (
     OAuth2ClientCredentials,
     OAuth2RefreshToken,
 )
+from canonry.sdk.breaker import BreakerPolicy
 from canonry.sdk.connector import ConnectionConfig, Connector, Stream
 from canonry.sdk.mapping import Mapping, MappingContext, Record, maps
 from canonry.sdk.pagination import (
     CursorPagination,
+    KeysetPagination,
     LinkHeaderPagination,
     NextUrlPagination,
     OffsetPagination,
@@ -62,6 +64,7 @@ __all__ = [
     "AuthSpec",
     "BasicAuth",
     "BearerToken",
+    "BreakerPolicy",
     "CanonicalEntity",
     "Compensation",
     "ConnectionConfig",
@@ -80,6 +83,7 @@ __all__ = [
     "InvoiceDirection",
     "InvoiceLine",
     "Job",
+    "KeysetPagination",
     "LinkHeaderPagination",
     "Location",
     "Mapping",

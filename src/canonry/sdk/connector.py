@@ -10,8 +10,9 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from canonry.sdk.auth import AuthSpec
+from canonry.sdk.breaker import BreakerPolicy
 from canonry.sdk.mapping import Mapping
-from canonry.sdk.pagination import Paginator
+from canonry.sdk.pagination import KeysetPagination, Paginator
 from canonry.sdk.placement import Place
 
 
@@ -84,6 +85,19 @@ class Stream:
         """The body template for this connection (``body`` called with its config if needed)."""
         return self.body(config) if callable(self.body) else self.body
 
+    def __post_init__(self) -> None:
+        pager = self.pagination
+        if isinstance(pager, KeysetPagination) and (
+            pager.records_path != self.records_path
+            or pager.cursor_field != (self.cursor_field or pager.cursor_field)
+        ):
+            raise ValueError(
+                f"stream {self.name!r}: its KeysetPagination reads records at "
+                f"{pager.records_path!r} by {pager.cursor_field!r}, but the stream's records "
+                f"are at {self.records_path!r} with cursor {self.cursor_field!r}; declare the "
+                "same records_path and cursor_field in both"
+            )
+
     @property
     def incremental(self) -> bool:
         """True when the source can be asked only for what changed."""
@@ -104,6 +118,9 @@ class Connector(Generic[C]):
     """The source's request budget as (requests, per seconds), shared by all streams."""
     max_in_flight: int = 8
     """Concurrent requests allowed to this source."""
+    breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
+    """When to stop calling the source while it fails, and for how long (shared by streams)."""
+
     config_headers: Callable[[C], dict[str, str]] | None = None
     """Headers that depend on the connection (Xero's ``xero-tenant-id``), sent on every call."""
 

@@ -169,7 +169,8 @@ def money_amount(
     """A Decimal in major units, quantized to the currency's minor units.
 
     Accepts strings (``"85000.00"``), ints and floats (floats go through ``repr`` so 0.1
-    stays 0.1). ``in_minor_units`` reads integers as cents (or yen, or fils).
+    stays 0.1). ``in_minor_units`` reads integers as cents (or yen, or fils) and refuses
+    a fractional part (``"28.72"`` cents is not an amount: it is major units or garbage).
     ``decimal_comma`` reads European text (``"1.234,50"``); it is never guessed.
     """
     if isinstance(value, bool) or value is None:
@@ -189,6 +190,15 @@ def money_amount(
         raise MappingError(f"{field}: {value!r} is not a finite amount", field=field, value=value)
     digits = minor_units(currency)
     if in_minor_units:
+        if amount != amount.to_integral_value():
+            raise MappingError(
+                f"{field}: {value!r} has a fractional part, but the field holds whole minor "
+                f"units of {currency} ({10**digits} to the {currency}); the source sent major "
+                "units or a broken value. Check the source, or map this field without "
+                "in_minor_units if it really holds major units",
+                field=field,
+                value=value,
+            )
         amount = amount.scaleb(-digits)
     return amount.quantize(_QUANTS[digits])
 

@@ -337,3 +337,55 @@ class TimeWindowPagination:
             self.start_param: start.isoformat(),
             self.end_param: end.isoformat(),
         }
+
+
+@dataclass(frozen=True)
+class KeysetPagination(_Start):
+    """Each next page asks for what follows the last record read: ``(cursor, key) > last``.
+
+    For feeds ordered by (change time, id) that filter on both: ``since_param`` gets the last
+    record's ``cursor_field`` (verbatim, in the source's own spelling) and ``after_param`` its
+    ``key_field``. The position is a record, not a count, so a record that changes mid-walk
+    (and moves to the end of the order) cannot shift an unread one past the page boundary,
+    as it does with offsets. Stops on an empty or short page.
+    """
+
+    cursor_field: str
+    since_param: str
+    after_param: str
+    key_field: str = "id"
+    records_path: str = "data"
+    limit_param: str | None = "limit"
+    page_size: int = 100
+
+    def with_page_size(self, size: int) -> KeysetPagination:
+        return replace(self, page_size=size)
+
+    def first_params(self) -> Params:
+        return {self.limit_param: str(self.page_size)} if self.limit_param else {}
+
+    def next_params(
+        self,
+        params: Params,
+        body: Any,
+        headers: Mapping[str, str],
+        record_count: int,
+        *,
+        url: str = "",
+        now: dt.datetime | None = None,
+    ) -> Params | None:
+        if record_count == 0 or (self.limit_param and record_count < self.page_size):
+            return None
+        records = get_path(body, self.records_path) if self.records_path else body
+        last = records[-1] if isinstance(records, list) and records else None
+        cursor, key = get_path(last, self.cursor_field), get_path(last, self.key_field)
+        if cursor in (None, "") or key in (None, ""):
+            raise PermanentSourceError(
+                f"the last record of the page has no {self.cursor_field!r} or "
+                f"{self.key_field!r} to continue after (got {cursor!r}, {key!r}); check the "
+                "stream's KeysetPagination fields against the source's records"
+            )
+        position = {self.since_param: str(cursor), self.after_param: str(key)}
+        if all(params.get(k) == v for k, v in position.items()):
+            raise _loop("keyset position", (cursor, key))
+        return {**params, **position}

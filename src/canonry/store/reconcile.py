@@ -2,7 +2,8 @@
 
 Sources without tombstones only say "gone" by leaving a record out. A full sync notes every
 id it sees; once the stream's walk completes, rows of that stream it did not see are
-soft-deleted, and each deletion is logged with the run that decided it.
+soft-deleted, and each deletion is logged with the run that decided it. A refresh resumed
+after a kill (see ``refresh``) keeps the seen ids of the run that began it.
 """
 
 from __future__ import annotations
@@ -37,8 +38,14 @@ async def reconcile(
     run_id: int,
     connector: str,
     stream: str,
+    seen_run_id: int | None = None,
 ) -> int:
-    """Soft-delete the stream's live rows this run did not see; returns how many."""
+    """Soft-delete the stream's live rows this refresh did not see; returns how many.
+
+    ``seen_run_id`` is the run whose seen ids count (a resumed refresh keeps those of the
+    run that began it); the deletions are logged under ``run_id``, the run deciding them.
+    """
+    seen_run = run_id if seen_run_id is None else seen_run_id
     # Filled during this run, the table has no statistics yet: without them the planner
     # picks a nested-loop anti-join, quadratic in the stream's size.
     await conn.execute("ANALYZE canonry.refresh_seen")
@@ -50,7 +57,7 @@ async def reconcile(
             " WHERE t.connection_id = %(c)s AND NOT t.deleted"
             "  AND t.mapping_version IN (SELECT version FROM canonry.mapping_versions"
             "   WHERE connector = %(connector)s AND stream = %(stream)s)"
-            "  AND NOT EXISTS (SELECT 1 FROM canonry.refresh_seen s WHERE s.sync_run_id = %(run)s"
+            "  AND NOT EXISTS (SELECT 1 FROM canonry.refresh_seen s WHERE s.sync_run_id = %(seen)s"
             "   AND s.stream = %(stream)s AND s.source_id = t.source_id)"
             " RETURNING t.source_id)"
             " INSERT INTO canonry.deletions (connection_id, entity, stream, source_id, sync_run_id,"
@@ -58,22 +65,27 @@ async def reconcile(
             " FROM gone"
         ).format(table=sql.Identifier(table_name(entity))),
         {
-            "run": run_id, "c": connection_id, "connector": connector, "stream": stream,
+            "run": run_id, "seen": seen_run, "c": connection_id, "connector": connector,
+            "stream": stream,
             "entity": entity.entity_name, "reason": ABSENT,
         },
     )  # fmt: skip
     deleted = cur.rowcount
     await conn.execute(
         "DELETE FROM canonry.refresh_seen WHERE sync_run_id = %s AND stream = %s",
-        (run_id, stream),
+        (seen_run, stream),
     )
     return deleted
 
 
 async def forget_stale(conn: Conn, connection_id: int) -> None:
-    """Drop what unfinished full syncs of this connection saw: they never reconcile."""
+    """Drop what finished or dead full syncs of this connection saw, unless a refresh
+    checkpoint keeps it for the run that will resume that refresh."""
     await conn.execute(
-        "DELETE FROM canonry.refresh_seen WHERE sync_run_id IN (SELECT id FROM canonry.sync_runs"
-        " WHERE connection_id = %s AND status <> 'running')",
-        (connection_id,),
+        "DELETE FROM canonry.refresh_seen s WHERE s.sync_run_id IN (SELECT id"
+        " FROM canonry.sync_runs WHERE connection_id = %s AND status <> 'running')"
+        " AND NOT EXISTS (SELECT 1 FROM canonry.refresh_checkpoints k"
+        "  WHERE k.connection_id = %s AND k.refresh_run_id = s.sync_run_id"
+        "  AND k.stream = s.stream)",
+        (connection_id, connection_id),
     )

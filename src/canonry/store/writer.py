@@ -19,6 +19,7 @@ from canonry.canonical import CanonicalEntity
 from canonry.mapping import DeadLetter, Tombstone, entity_columns
 from canonry.store.blobs import blob_stores, store_blob
 from canonry.store.database import Conn
+from canonry.store.refresh import RefreshStep, record_step
 from canonry.store.schema import column_types, table_name
 
 
@@ -117,8 +118,14 @@ class PageWriter:
         await self._conn.execute("SET synchronous_commit = off")
         await self._conn.commit()
 
-    async def write(self, page: PageWrite, watermark: dt.datetime | None) -> PageCounts:
-        """Apply ``page`` and move the watermark to ``watermark`` (if given), atomically."""
+    async def write(
+        self, page: PageWrite, watermark: dt.datetime | None, refresh: RefreshStep | None = None
+    ) -> PageCounts:
+        """Apply ``page`` and move the watermark to ``watermark`` (if given), atomically.
+
+        In a full refresh, ``refresh`` moves its checkpoint and seen ids in the same
+        transaction, so a resumed refresh starts exactly after the pages stored.
+        """
         counts = PageCounts(fetched=page.fetched, dead_lettered=len(page.dead))
         async with self._conn.transaction():
             page_id = page.raw_page_id
@@ -139,6 +146,8 @@ class PageWriter:
                 await self._resolve_page(page_id)
             if watermark is not None:
                 await self._advance(watermark)
+            if refresh is not None:
+                await record_step(self._conn, self._connection_id, self._stream, refresh)
             await self._count(counts)
         return counts
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,16 +18,30 @@ from typing import Any
 import structlog
 
 from canonry.errors import CanonryError, ConfigError
-from canonry.http import ClientOptions, FetchedPage, RateBudget, SourceClient, iter_pages
+from canonry.http import (
+    BreakerSettings,
+    ClientOptions,
+    FetchedPage,
+    RateBudget,
+    SourceClient,
+)
 from canonry.observability import register_secret
 from canonry.resolve import ResolutionResult, active_rules, resolve
 from canonry.sdk.auth import OAuth2RefreshToken, RotateHook
 from canonry.sdk.connector import ConnectionConfig, Connector, Stream
+from canonry.sdk.pagination import Params
 from canonry.sdk.registry import get_connector
 from canonry.store import Database
 from canonry.store.connections import get_connection, load_config, update_secret
 from canonry.store.database import Conn
-from canonry.store.reconcile import forget_stale, note_seen, reconcile
+from canonry.store.reconcile import forget_stale, reconcile
+from canonry.store.refresh import (
+    Refresh,
+    RefreshStep,
+    begin_refresh,
+    drop_refresh,
+    end_refresh,
+)
 from canonry.store.runs import finish_run, start_run
 from canonry.store.writer import (
     PageCounts,
@@ -37,6 +52,7 @@ from canonry.store.writer import (
 )
 from canonry.sync.pipeline import run_pipeline
 from canonry.sync.pool import PagePreparer
+from canonry.sync.resume import resumable, storable, walk
 from canonry.sync.worker import PageJob
 
 log = structlog.get_logger("canonry.sync")
@@ -50,6 +66,8 @@ class StreamProgress:
     pages: int = 0
     counts: PageCounts = field(default_factory=PageCounts)
     done: bool = False
+    resumed_pages: int = 0
+    """Pages an earlier, killed run of this full refresh committed (0: not resumed)."""
 
 
 @dataclass
@@ -85,11 +103,17 @@ async def run_sync(
     streams: list[str] | None = None,
     progress: Progress | None = None,
     workers: int = 0,
+    restart: bool = False,
 ) -> SyncResult:
     """Sync ``connection`` (all streams, or those named); full ignores the watermarks.
 
+    A full sync resumes an unfinished full refresh of a stream; with ``restart`` it drops
+    it and walks from the first page.
+
     ``workers`` > 0 maps pages in that many processes once a stream proves large.
     """
+    if restart and not full:
+        raise ConfigError("--restart starts full refreshes over; use it with --full")
     started = time.monotonic()
     async with await db.connect(autocommit=True) as lock_conn, await db.connect() as conn:
         record = await get_connection(lock_conn, connection)
@@ -106,7 +130,7 @@ async def run_sync(
         client = _client(connector, config, f"{connection}@{db.key}", rotate)
         run = _Run(
             conn, connector, config, client, record.id, run_id, full, connection,
-            PagePreparer(workers),
+            PagePreparer(workers), restart,
         )  # fmt: skip
         try:
             async with run.client, run.pages:
@@ -158,6 +182,7 @@ class _Run:
     full: bool
     name: str
     pages: PagePreparer
+    restart: bool = False
 
 
 def _select(connector: Connector[Any], names: list[str] | None) -> list[Stream]:
@@ -173,8 +198,7 @@ def _client(
     connector: Connector[Any], config: ConnectionConfig, connection: str, rotate: RotateHook
 ) -> SourceClient:
     """The connection's client: its auth, its budget and breaker (shared in the process)."""
-    values = (getattr(config, name) for name in config.secret_fields())
-    secrets = tuple(v.get_secret_value() for v in values if v is not None)
+    secrets = _secret_values(config)
     for secret in secrets:
         register_secret(secret)
     auth = connector.auth(config)
@@ -184,9 +208,15 @@ def _client(
         connection=connection,
         max_in_flight=connector.max_in_flight,
         rate_limit=RateBudget(*connector.rate_limit) if connector.rate_limit else None,
+        breaker=BreakerSettings.declared(connector.breaker),
     )
     headers = connector.headers_for(config)  # static ones plus any from the config
     return SourceClient(config.base_url, auth, headers=headers, secrets=secrets, options=options)
+
+
+def _secret_values(config: ConnectionConfig) -> tuple[str, ...]:
+    values = (getattr(config, name) for name in config.secret_fields())
+    return tuple(v.get_secret_value() for v in values if v is not None)
 
 
 def _persist_rotation(db: Database, lock_conn: Conn, record_id: int, config: Any) -> RotateHook:
@@ -231,6 +261,7 @@ async def _sync_stream(
     run: _Run, stream: Stream, state: StreamProgress, progress: Progress | None
 ) -> None:
     start = await _start_params(run, stream)
+    refresh = await _begin_refresh(run, stream, state)
     writer = PageWriter(
         run.conn,
         connection_id=run.connection_id,
@@ -243,12 +274,17 @@ async def _sync_stream(
     pager = stream.pagination
     if run.config.page_size:
         pager = pager.with_page_size(run.config.page_size)
-    log.info("stream.start", stream=stream.name, start=start)
+    resume = refresh.next_params if refresh and resumable(pager) else None
+    log.info("stream.start", stream=stream.name, start=start, resume=resume)
     pending: dt.datetime | None = None
+    nexts: deque[Params | None] = deque()  # each queued page's next request, in order
 
     async def jobs() -> AsyncIterator[tuple[PageJob, bool]]:
+        if refresh is not None and refresh.complete:
+            return  # killed after its walk, before reconciling: only that is left
         body = stream.request_body(run.config)
-        async for page in iter_pages(run.client, stream, start, pager, body=body):
+        async for page in walk(run.client, stream, start, pager, resume, body=body):
+            nexts.append(page.next_params)
             yield _job(run, stream, page), page.next_params is None
 
     async def apply(page: PageWrite, last: bool) -> None:
@@ -258,27 +294,55 @@ async def _sync_stream(
         else:  # unordered feed: the watermark moves only once the stream is complete
             pending = max(filter(None, (pending, page.max_cursor)), default=None)
             watermark = pending if last else None
-        state.counts.add(await writer.write(page, watermark))
-        if run.full:
-            seen = [*page.row_ids, *(t.source_id for t in page.tombstones)]
-            seen += [d.source_id for d in page.dead if d.source_id is not None]
-            await note_seen(run.conn, run.run_id, stream.name, seen)
-            await run.conn.commit()
+        nxt = storable(nexts.popleft(), _secret_values(run.config))
+        step = None if refresh is None else RefreshStep(refresh.refresh_run_id, _seen(page), nxt)
+        state.counts.add(await writer.write(page, watermark, step))
         state.pages += 1
         if progress:
             progress(state)
 
+    shifts = run.client.stats.offset_shifts
     await run_pipeline(jobs(), run.pages, apply)
-    if run.full:  # the walk completed: whatever it did not see is gone at the source
+    if run.client.stats.offset_shifts > shifts:
+        log.warning(
+            "stream.offset_shift", stream=stream.name,
+            hint="the feed changed under an offset walk; a record may have been skipped. "
+            "Use KeysetPagination for this stream, or run a --full sync",
+        )  # fmt: skip
+    if refresh is not None:  # the walk completed: whatever it did not see is gone at the source
         state.counts.deleted += await reconcile(
             run.conn, stream.mapping.entity, connection_id=run.connection_id,
             run_id=run.run_id, connector=run.connector.name, stream=stream.name,
+            seen_run_id=refresh.refresh_run_id,
         )  # fmt: skip
+        await end_refresh(run.conn, run.connection_id, stream.name)
         await run.conn.commit()
     state.done = True
     if progress:
         progress(state)
     log.info("stream.done", stream=stream.name, pages=state.pages, **vars(state.counts))
+
+
+async def _begin_refresh(run: _Run, stream: Stream, state: StreamProgress) -> Refresh | None:
+    """A full sync's refresh of ``stream``: resumed where a killed run left it, or new."""
+    if not run.full:
+        return None
+    if run.restart:
+        await drop_refresh(run.conn, run.connection_id, stream.name)
+    refresh = await begin_refresh(run.conn, run.connection_id, stream.name, run.run_id)
+    await run.conn.commit()
+    if refresh.resumed:
+        state.resumed_pages = refresh.pages
+        log.info(
+            "stream.resume", stream=stream.name, pages=refresh.pages, run=refresh.refresh_run_id
+        )
+    return refresh
+
+
+def _seen(page: PageWrite) -> list[str]:
+    """Every id a page shows to exist at the source, stored, deleted or dead-lettered."""
+    seen = [*page.row_ids, *(t.source_id for t in page.tombstones)]
+    return seen + [d.source_id for d in page.dead if d.source_id is not None]
 
 
 def _job(run: _Run, stream: Stream, page: FetchedPage) -> PageJob:
