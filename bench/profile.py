@@ -130,8 +130,8 @@ def _cpu_now(procs: dict[str, psutil.Process]) -> dict[str, float]:
     return {who: _cpu(proc) for who, proc in procs.items()}
 
 
-def report(wall: float, cpu: dict[str, float], missing: list[str]) -> None:
-    print(f"\nCanonry full sync (run_sync, workers=0), wall {wall:.2f} s")
+def report(wall: float, cpu: dict[str, float], missing: list[str], workers: int = 0) -> None:
+    print(f"\nCanonry full sync (run_sync, workers={workers}), wall {wall:.2f} s")
     print(f"{'stage':<8} {'seconds':>8} {'share':>6} {'calls':>7}  what")
     for stage, _, _, kind, what in PATCHES:
         share = TIMES[stage] / wall if wall else 0.0
@@ -150,13 +150,17 @@ def report(wall: float, cpu: dict[str, float], missing: list[str]) -> None:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     p.add_argument("--n", type=int, default=200_000, help="records in the sandbox")
+    p.add_argument("--workers", type=int, default=0, help="Canonry's mapping processes")
     args = p.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="canonry-profile-"))
     server = BenchServer(home)
     sandbox = SandboxProcess(args.n)
     try:
         url = server.fresh_database("bench_profile")
-        job = Job(args.n, FULL, url, sandbox.url, 0, Fernet.generate_key().decode(), str(home))
+        job = Job(
+            args.n, FULL, url, sandbox.url, 0, Fernet.generate_key().decode(), str(home),
+            args.workers,
+        )  # fmt: skip
         missing = install_timers()
         procs = {
             "client (this process)": psutil.Process(),
@@ -166,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
         before = _cpu_now(procs)
         result = canonry_step(job)
         after = _cpu_now(procs)
-        report(result.seconds, {k: after[k] - before[k] for k in before}, missing)
+        report(result.seconds, {k: after[k] - before[k] for k in before}, missing, args.workers)
     finally:
         sandbox.stop()
         server.stop()

@@ -24,8 +24,8 @@ async def note_seen(conn: Conn, run_id: int, stream: str, source_ids: Iterable[s
     ids = list(source_ids)
     if ids:
         await conn.execute(
-            "INSERT INTO canonry.refresh_seen (sync_run_id, stream, source_id)"
-            " SELECT %s, %s, unnest(%s::text[]) ON CONFLICT DO NOTHING",
+            "INSERT INTO canonry.refresh_seen (sync_run_id, stream, source_ids)"
+            " VALUES (%s, %s, %s::text[])",
             (run_id, stream, ids),
         )
 
@@ -46,9 +46,15 @@ async def reconcile(
     run that began it); the deletions are logged under ``run_id``, the run deciding them.
     """
     seen_run = run_id if seen_run_id is None else seen_run_id
-    # Filled during this run, the table has no statistics yet: without them the planner
+    # The seen ids, one row each, in an analyzed temp table: without statistics the planner
     # picks a nested-loop anti-join, quadratic in the stream's size.
-    await conn.execute("ANALYZE canonry.refresh_seen")
+    await conn.execute("DROP TABLE IF EXISTS pg_temp.seen_ids")
+    await conn.execute(
+        "CREATE TEMP TABLE seen_ids ON COMMIT DROP AS SELECT DISTINCT unnest(source_ids)"
+        " AS source_id FROM canonry.refresh_seen WHERE sync_run_id = %s AND stream = %s",
+        (seen_run, stream),
+    )
+    await conn.execute("ANALYZE seen_ids")
     cur = await conn.execute(
         sql.SQL(
             "WITH gone AS ("
@@ -57,20 +63,20 @@ async def reconcile(
             " WHERE t.connection_id = %(c)s AND NOT t.deleted"
             "  AND t.mapping_version IN (SELECT version FROM canonry.mapping_versions"
             "   WHERE connector = %(connector)s AND stream = %(stream)s)"
-            "  AND NOT EXISTS (SELECT 1 FROM canonry.refresh_seen s WHERE s.sync_run_id = %(seen)s"
-            "   AND s.stream = %(stream)s AND s.source_id = t.source_id)"
+            "  AND NOT EXISTS (SELECT 1 FROM seen_ids s WHERE s.source_id = t.source_id)"
             " RETURNING t.source_id)"
             " INSERT INTO canonry.deletions (connection_id, entity, stream, source_id, sync_run_id,"
             "  reason) SELECT %(c)s, %(entity)s, %(stream)s, source_id, %(run)s, %(reason)s"
             " FROM gone"
         ).format(table=sql.Identifier(table_name(entity))),
         {
-            "run": run_id, "seen": seen_run, "c": connection_id, "connector": connector,
+            "run": run_id, "c": connection_id, "connector": connector,
             "stream": stream,
             "entity": entity.entity_name, "reason": ABSENT,
         },
     )  # fmt: skip
     deleted = cur.rowcount
+    await conn.execute("DROP TABLE seen_ids")
     await conn.execute(
         "DELETE FROM canonry.refresh_seen WHERE sync_run_id = %s AND stream = %s",
         (seen_run, stream),
