@@ -1,7 +1,8 @@
-"""Connector for Canonry's sandbox identity directory (``canonry sandbox serve directory``).
+"""Connector for Canonry's sandbox identity directory (``DirectorySandbox``; see the demo).
 
-An Okta-style user API: ``SSWS`` tokens, bare JSON arrays, ``Link`` header pages. Logins are
-work emails; most accounts carry the HR employee number; titles change here first.
+An Okta-style user API: ``SSWS`` tokens, bare JSON arrays, ``Link`` header pages, deltas
+with ``filter=lastUpdated gt "<ISO>"``. Logins are work emails; most accounts carry the HR
+employee number; titles change here first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from canonry.sdk import (
     Connector,
     Employee,
     EmploymentStatus,
+    InQuery,
     LinkHeaderPagination,
     MappingContext,
     MappingError,
@@ -89,6 +91,7 @@ connector: Connector[DirectorySandboxConfig] = Connector(
             records_path="",  # the body is the array
             cursor_field="lastUpdated",
             cursor_param="since",
+            placement={"since": InQuery("filter", 'lastUpdated gt "{}"')},  # Okta's syntax
         ),
     ),
 )

@@ -1,4 +1,4 @@
-"""Connector for Canonry's sandbox payroll system (``canonry sandbox serve payroll``).
+"""Connector for Canonry's sandbox payroll system (``PayrollSandbox``; see the demo).
 
 Payroll knows people by its own ``PR-`` ids and by an integer employee number, writes names
 as "LAST, First", and pays an annual salary given in minor units of its currency.

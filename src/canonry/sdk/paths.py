@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 _MISSING = object()
 
 
+@lru_cache(maxsize=4096)
+def _steps(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))  # mappings use a handful of paths a million times each
+
+
 def get_path(obj: Any, path: str, default: Any = None) -> Any:
     """The value at a dotted ``path`` in nested dicts, or ``default`` if any step is absent."""
     cur = obj
-    for part in path.split("."):
+    for part in _steps(path):
         if not isinstance(cur, dict):
             return default
         cur = cur.get(part, _MISSING)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from psycopg import sql
@@ -92,18 +93,23 @@ async def diff(
 
 
 async def checksum(conn: Conn, entity: type[CanonicalEntity], connection_id: int) -> str:
-    """md5 over a connection's rows (values and provenance, not run ids), in key order."""
-    cols = [*entity_columns(entity), *_PROVENANCE]
+    """A digest of a connection's rows (values and provenance, not run ids).
+
+    Row hashes (PostgreSQL's ``hash_record_extended``, on the binary values: no text
+    rendering) are summed with two seeds: order-independent, so no sort and no giant string
+    (an ordered ``string_agg`` of md5s took 1.3 s at 300k rows). Rows are unique by source
+    id, so equal digests mean equal tables. Compare digests from one server version only.
+    """
+    cols = sql.SQL(", ").join(map(sql.Identifier, [*entity_columns(entity), *_PROVENANCE]))
     query = sql.SQL(
-        "SELECT md5(coalesce(string_agg(row({cols})::text, E'\\n' ORDER BY source_id), ''))"
+        "SELECT count(*), coalesce(sum(hash_record_extended(row({cols}), 1)::numeric), 0),"
+        " coalesce(sum(hash_record_extended(row({cols}), 2)::numeric), 0)"
         " FROM canonry.{table} WHERE connection_id = %s"
-    ).format(
-        cols=sql.SQL(", ").join(map(sql.Identifier, cols)),
-        table=sql.Identifier(table_name(entity)),
-    )
+    ).format(cols=cols, table=sql.Identifier(table_name(entity)))
     cur = await conn.execute(query, (connection_id,))
     row = await cur.fetchone()
-    return str(row[0]) if row else ""
+    assert row is not None
+    return hashlib.md5(f"{row[0]}:{row[1]}:{row[2]}".encode(), usedforsecurity=False).hexdigest()
 
 
 async def delete_stream_rows(
