@@ -25,6 +25,7 @@ from canonry.store.database import Conn
 from canonry.store.golden import GoldenWrite, LinkWrite, Row
 
 log = structlog.get_logger("canonry.resolve")
+_BATCH = 2000  # entities whose full rows are read and survived at a time
 
 
 @dataclass
@@ -98,7 +99,7 @@ async def resolve(conn: Conn, entity: str, *, full: bool = False) -> ResolutionR
 
 @dataclass
 class _Closure:
-    rows: dict[Row, dict[str, Any]]  # live rows' current values
+    rows: dict[Row, dict[str, Any]]  # live rows' match fields
     keys: dict[Row, dict[str, str]]
     members: set[Row]  # every row in the closure, live or gone
     old_golden: dict[Row, int]
@@ -107,11 +108,12 @@ class _Closure:
 
 async def _closure(conn: Conn, rules: EntityRules, seeds: set[Row]) -> _Closure:
     entity = rules.entity
+    key_fields = sorted({f for m in rules.match for f in m.fields})  # values come per batch
     c = _Closure({}, {}, set(), {}, {})
     frontier = set(seeds)
     while frontier:
         c.members |= frontier
-        for r in await store.load_rows(conn, rules.entity_type, frontier):
+        for r in await store.load_rows(conn, rules.entity_type, frontier, key_fields):
             row = (r["connection_id"], r["source_id"])
             if r["deleted"]:
                 continue
@@ -153,6 +155,7 @@ def _assign_ids(
 async def _recompute(
     conn: Conn, rules: EntityRules, seeds: set[Row], result: ResolutionResult
 ) -> None:
+    await store.prefer_index_lookups(conn)  # after the one full scan (changed_rows)
     names = await store.connection_names(conn)
     c = await _closure(conn, rules, seeds)
     result.rows_considered = len(c.members)
@@ -170,31 +173,48 @@ async def _recompute(
     missing = [i for i, gid in enumerate(assigned) if gid is None]
     for i, new_id in zip(missing, await store.new_golden_ids(conn, len(missing)), strict=True):
         assigned[i] = new_id
-    goldens: list[GoldenWrite] = []
     links: list[LinkWrite] = []
     went_to: dict[int, Counter[int]] = defaultdict(Counter)
     fields = rules.entity_type.business_fields()
-    for group, maybe_id in zip(clusters.groups, assigned, strict=True):
-        assert maybe_id is not None
-        gid = maybe_id
-        members = []
-        for key in group:
-            r = c.rows[row_of[key]]
-            values = {f: r[f] for f in fields}
-            members.append(Member(key, values, r["source_updated_at"] or r["observed_at"]))
-            links.append(LinkWrite(row_of[key], gid, clusters.matched_by[key], r["xmin"]))
-            if key in old and old[key] in orphaned:
-                went_to[old[key]][gid] += 1
-        data, lineage = survive(rules, members)
-        goldens.append(GoldenWrite(gid, data, lineage, len(group)))
+    pairs = list(zip(clusters.groups, assigned, strict=True))
+    for start in range(0, len(pairs), _BATCH):
+        # Full rows are read a batch of entities at a time: memory stays bounded however
+        # large the closure (a first pass over a whole store is one closure).
+        batch = pairs[start : start + _BATCH]
+        wanted = [row_of[key] for group, _ in batch for key in group]
+        rows = {
+            (r["connection_id"], r["source_id"]): r
+            for r in await store.load_rows(conn, rules.entity_type, wanted)
+            if not r["deleted"]
+        }
+        goldens = []
+        for group, maybe_id in batch:
+            assert maybe_id is not None
+            gid = maybe_id
+            members = []
+            for key in group:
+                r = rows.get(row_of[key])
+                if r is None:
+                    continue  # gone since the closure was read: the next pass sees it
+                values = {f: r[f] for f in fields}
+                members.append(Member(key, values, r["source_updated_at"] or r["observed_at"]))
+                links.append(LinkWrite(row_of[key], gid, clusters.matched_by[key], r["xmin"]))
+                if key in old and old[key] in orphaned:
+                    went_to[old[key]][gid] += 1
+            if members:
+                data, lineage = survive(rules, members)
+                goldens.append(GoldenWrite(gid, data, lineage, len(members)))
+        created, changed, moved = await store.upsert_goldens(
+            conn, rules.entity, goldens, rules.version
+        )
+        result.created += created
+        result.changed += changed
+        result.values_changed += moved
+        result.goldens += len(goldens)
     for gid in orphaned:
         best = went_to[gid].most_common(1)
         orphaned[gid] = best[0][0] if best else None
     keys = [(row, rule, key) for row in c.rows for rule, key in c.keys[row].items()]
     await store.replace_links(conn, rules.entity, c.members, links, keys)
-    result.created, result.changed, result.values_changed = await store.upsert_goldens(
-        conn, rules.entity, goldens, rules.version
-    )
     result.retired = await store.retire_goldens(conn, rules.entity, orphaned)
-    result.goldens = len(goldens)
     result.matched_by = dict(Counter(link.matched_by for link in links))

@@ -71,6 +71,17 @@ async def lock_entity(conn: Conn, entity_type: str) -> None:
     )
 
 
+async def prefer_index_lookups(conn: Conn) -> None:
+    """For this transaction, join batches to big tables by index, never by a full scan.
+
+    Resolution joins a few thousand keys (unnested arrays, a fresh temp table: no
+    statistics) to tables of millions of rows; the planner's default guess picks a hash join
+    over a sequential scan of the big table, once per batch.
+    """
+    await conn.execute("SET LOCAL enable_hashjoin = off")
+    await conn.execute("SET LOCAL enable_mergejoin = off")
+
+
 async def connection_names(conn: Conn) -> dict[int, str]:
     cur = await conn.execute("SELECT id, name FROM canonry.connections")
     return dict(await cur.fetchall())
@@ -103,19 +114,22 @@ async def changed_rows(
 
 
 async def load_rows(
-    conn: Conn, entity: type[CanonicalEntity], rows: Iterable[Row]
+    conn: Conn,
+    entity: type[CanonicalEntity],
+    rows: Iterable[Row],
+    fields: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Current values of ``rows`` (missing rows are simply absent), with xmin and times."""
+    """Current values of ``rows`` (missing rows are simply absent), with xmin and times;
+    ``fields`` limits the business fields read (default: all)."""
     cids, sids = _split(rows)
+    names = entity.business_fields() if fields is None else fields
     query = sql.SQL(
         "SELECT e.connection_id, e.source_id, e.xmin::text AS xmin, e.deleted,"
         " e.source_updated_at, e.observed_at, {cols} FROM canonry.{table} e"
         " JOIN unnest(%(c)s::bigint[], %(s)s::text[]) AS k(c, s)"
         " ON e.connection_id = k.c AND e.source_id = k.s"
     ).format(
-        cols=sql.SQL(", ").join(
-            sql.SQL("e.{}").format(sql.Identifier(f)) for f in entity.business_fields()
-        ),
+        cols=sql.SQL(", ").join(sql.SQL("e.{}").format(sql.Identifier(f)) for f in names),
         table=sql.Identifier(table_name(entity)),
     )
     async with conn.cursor(row_factory=dict_row) as cur:
