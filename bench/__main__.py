@@ -79,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         out = Console(width=None if sys.stdout.isatty() else 160)
         report.render(rows, out)
         for r in results:
-            line = report.empty_store_line(r.rows)
-            if line:
-                out.print(line, highlight=False)
+            for line in (report.arrow_line(r.rows), report.empty_store_line(r.rows)):
+                if line:
+                    out.print(line, highlight=False)
             out.print("check: OK" if r.ok else r.check, highlight=False)
     return 0 if all(r.ok for r in results) else 1
 

@@ -30,6 +30,10 @@ QUERIES: dict[str, sql.Composable] = {
         "SELECT id, updated_at, first_name, last_name, status FROM bench.employees"
         ' ORDER BY id COLLATE "C"'
     ),
+    "dlt_arrow": sql.SQL(
+        "SELECT id, updated_at, first_name, last_name, status"
+        ' FROM dlt_arrow.employees ORDER BY id COLLATE "C"'
+    ),
     "dlt_rest_api": sql.SQL(
         "SELECT id, updated_at::timestamptz, name__first, name__last, status"
         ' FROM dlt_bench.employees ORDER BY id COLLATE "C"'

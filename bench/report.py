@@ -86,6 +86,19 @@ def empty_store_line(rows: list[Row]) -> str | None:
     )
 
 
+def arrow_line(rows: list[Row]) -> str | None:
+    """Canonry's full sync against dlt fed with Arrow tables (the target: at least 2x)."""
+    full = {r.family: summarize(r) for r in rows if r.phase == FULL and r.runs}
+    mine, arrow = full.get("canonry"), full.get("dlt_arrow")
+    if mine is None or arrow is None or arrow.records_per_s <= 0:
+        return None
+    ratio = mine.records_per_s / arrow.records_per_s
+    return (
+        f"canonry full sync at N={rows[0].n:,}: {mine.records_per_s:,.0f} records/s; dlt fed"
+        f" with Arrow tables: {arrow.records_per_s:,.0f}/s -> {ratio:.2f}x (target >= 2x)"
+    )
+
+
 def as_dicts(rows: list[Row], checks: dict[int, str]) -> list[dict[str, Any]]:
     """The rows as JSON objects (medians; n/a rows carry a note and null figures)."""
     table = ratios(rows)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bench.canonry_steps import canonry_step, replay_available, replay_step
 from bench.check import QUERIES, compare, dead_letters, differing_ids, table_digest
+from bench.dlt_arrow import arrow_available, dlt_arrow_step
 from bench.dlt_steps import NOT_INSTALLED, dlt_step
 from bench.isolate import Step, run_isolated
 from bench.lean import lean_step
@@ -20,12 +21,14 @@ from bench.sandbox import SandboxProcess
 STEPS: dict[str, Step] = {
     "canonry": canonry_step,
     "dlt_rest_api": dlt_step,
+    "dlt_arrow": dlt_arrow_step,
     "lean": lean_step,
     "limit_copy_upsert": limit_step,
 }
 CHECKED = {
     "canonry": QUERIES["canonry"],
     "dlt_rest_api": QUERIES["dlt_rest_api"],
+    "dlt_arrow": QUERIES["dlt_arrow"],
     "lean": QUERIES["flat"],
     "limit_copy_upsert": QUERIES["flat"],
 }
@@ -68,6 +71,8 @@ def plan(
             note = None
             if family == "dlt_rest_api" and not with_dlt:
                 note = dlt_note
+            if family == "dlt_arrow" and not (with_dlt and arrow_available()):
+                note = dlt_note if not with_dlt else "n/a (pip install pyarrow)"
             if phase == REPLAY:
                 note = None if with_replay else "skipped (--no-replay)"
                 note = note if replay_available() else NO_REPLAY
