@@ -185,7 +185,23 @@ def test_every_golden_field_is_explained_down_to_the_raw_response(resolved: Peop
     people = resolved
     rows = source_rows(people)
     goldens = golden_rows(people)
-    three = [g for g in goldens if len(clusters(people)[g["id"]]) == 3]
+    groups = clusters(people)
+    # Every field of every golden: a rule, a winning row among its members whose stored
+    # value it is, and that row's provenance columns (raw page, record, mapping version).
+    for g in goldens:
+        assert set(g["lineage"]) == set(Employee.business_fields())
+        for field, value in g["data"].items():
+            info = g["lineage"][field]
+            assert info["rule"]
+            if value is None:
+                continue
+            winner = tuple(info["winner"])
+            assert winner in groups[g["id"]], (g["id"], field)
+            row = rows[winner]
+            assert _json(row[field]) == value, (g["id"], field)
+            assert row["raw_page_id"] is not None
+            assert row["mapping_version"]
+    three = [g for g in goldens if len(groups[g["id"]]) == 3]
     assert len(three) > 100
     sample = three[:15] + goldens[-5:]
     explained = [people.run(explain, "employee", g["id"]) for g in sample]
