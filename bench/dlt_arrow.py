@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import os
-import shutil
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 
-from bench.dlt_steps import _credentials
+from bench.dlt_steps import timed_load
 from bench.flat import NAMES, flatten, typed
 from bench.model import CLIENT_ID, CLIENT_SECRET, FULL, PAGE_SIZE, Job, Measurement
-from bench.pg import checkpoint
 
 PIPELINE = "bench_hr_arrow"
 DATASET = "dlt_arrow"
@@ -36,32 +31,10 @@ def arrow_available() -> bool:
 
 def dlt_arrow_step(job: Job) -> Measurement:
     """Full load (fresh pipeline state) or incremental load (state kept) into PostgreSQL."""
-    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
-    import dlt  # noqa: PLC0415 - optional dependency
-
-    pipelines_dir = Path(job.workdir) / "dlt"
-    if job.phase == FULL:
-        shutil.rmtree(pipelines_dir / PIPELINE, ignore_errors=True)
-    pipeline = dlt.pipeline(
-        pipeline_name=PIPELINE,
-        pipelines_dir=str(pipelines_dir),
-        destination=dlt.destinations.postgres(credentials=_credentials(job.db_url)),
-        dataset_name=DATASET,
+    seconds, extra, _ = timed_load(
+        job, PIPELINE, DATASET, lambda dlt: _resource(dlt, job.sandbox_url)
     )
-    resource = _resource(dlt, job.sandbox_url)
-    checkpoint(job.db_url)
-    t0 = time.perf_counter()
-    pipeline.extract(resource)
-    t1 = time.perf_counter()
-    pipeline.normalize()
-    t2 = time.perf_counter()
-    info = pipeline.load()
-    t3 = time.perf_counter()
-    if info.has_failed_jobs:
-        raise RuntimeError(f"dlt load had failed jobs: {info}")
-    extra = {"extract_s": t1 - t0, "normalize_s": t2 - t1, "load_s": t3 - t2}
-    return Measurement(t3 - t0, job.n if job.phase == FULL else job.changed, extra)
+    return Measurement(seconds, job.n if job.phase == FULL else job.changed, extra)
 
 
 def _to_arrow(page: list[dict[str, Any]]) -> Any:

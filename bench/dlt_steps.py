@@ -13,6 +13,7 @@ import os
 import shutil
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,20 +44,35 @@ def latest(values: Any) -> Any:
 
 def dlt_step(job: Job) -> Measurement:
     """Full load (fresh pipeline state) or incremental load (state kept) into PostgreSQL."""
+    seconds, extra, info = timed_load(job, PIPELINE, DATASET, lambda dlt: _source(job.sandbox_url))
+    loaded = _rows_loaded(job.db_url, info.loads_ids[-1] if info.loads_ids else None)
+    extra["loaded"] = loaded
+    return Measurement(seconds, loaded if job.phase == FULL else job.changed, extra)
+
+
+def timed_load(
+    job: Job, pipeline_name: str, dataset: str, make_source: Callable[[Any], Any]
+) -> tuple[float, dict[str, Any], Any]:
+    """One dlt run into the job's database: (seconds, per-phase seconds, load info).
+
+    Extract, normalize and load are called one after another (what ``pipeline.run()``
+    does) so each phase is timed; a full load starts from dropped pipeline state.
+    ``make_source`` gets the dlt module (imported here, untimed: it is optional).
+    """
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
     import dlt  # noqa: PLC0415 - optional dependency, imported only when it is installed
 
     pipelines_dir = Path(job.workdir) / "dlt"
     if job.phase == FULL:
-        shutil.rmtree(pipelines_dir / PIPELINE, ignore_errors=True)
+        shutil.rmtree(pipelines_dir / pipeline_name, ignore_errors=True)
     pipeline = dlt.pipeline(
-        pipeline_name=PIPELINE,
+        pipeline_name=pipeline_name,
         pipelines_dir=str(pipelines_dir),
         destination=dlt.destinations.postgres(credentials=_credentials(job.db_url)),
-        dataset_name=DATASET,
+        dataset_name=dataset,
     )
-    source = _source(job.sandbox_url)
+    source = make_source(dlt)
     checkpoint(job.db_url)
     t0 = time.perf_counter()
     pipeline.extract(source)
@@ -67,9 +83,7 @@ def dlt_step(job: Job) -> Measurement:
     t3 = time.perf_counter()
     if info.has_failed_jobs:
         raise RuntimeError(f"dlt load had failed jobs: {info}")
-    loaded = _rows_loaded(job.db_url, info.loads_ids[-1] if info.loads_ids else None)
-    extra = {"extract_s": t1 - t0, "normalize_s": t2 - t1, "load_s": t3 - t2, "loaded": loaded}
-    return Measurement(t3 - t0, loaded if job.phase == FULL else job.changed, extra)
+    return t3 - t0, {"extract_s": t1 - t0, "normalize_s": t2 - t1, "load_s": t3 - t2}, info
 
 
 def _source(base_url: str) -> Any:
