@@ -37,16 +37,18 @@ CALLS: dict[str, int] = defaultdict(int)
 # (stage, module, attribute, kind, what). Sync stages run on the event loop's thread without
 # interleaving, so their times are exact and exclusive; async ones overlap the other task.
 PATCHES = (
-    ("decode", "canonry.http.classify", "orjson", "module", "orjson.loads of each body"),
+    ("peek", "canonry.http.client", "decode", "sync",
+     "validate + index each body with simdjson (cursor, count)"),
+    ("decode", "canonry.sync.worker", "orjson", "module", "orjson.loads of each body (inline)"),
     ("map", "canonry.sync.worker", "map_records", "sync", "records -> typed Employee rows"),
     ("archive", "canonry.sync.worker", "archive_body", "sync", "zstd compress + sha256"),
     ("encode", "canonry.sync.worker", "encode_rows", "sync", "rows -> binary COPY payload"),
     ("write", "canonry.store.writer", "PageWriter.write", "async",
      "raw page + COPY + upsert + watermark + commit (overlaps fetching)"),
-    ("wait", "canonry.sync.engine", "_next", "async",
+    ("wait", "canonry.sync.pipeline", "_next", "async",
      "writer waits for the next prepared page (overlaps writing)"),
 )  # fmt: skip
-SYNC_STAGES = ("decode", "map", "archive", "encode")
+SYNC_STAGES = ("peek", "decode", "map", "archive", "encode")
 
 
 def _timed_sync(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:

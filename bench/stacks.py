@@ -26,6 +26,7 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
                                   "pint", "zoneinfo", "_strptime", "decimal")),
     ("encode: binary COPY payload", ("canonry/store/copyfmt",)),
     ("write: psycopg COPY/upsert", ("canonry/store/", "psycopg")),
+    ("peek: simdjson validate + index", ("canonry/http/classify", "simdjson")),
     ("fetch: HTTP client", ("canonry/http/", "httpx", "httpcore", "h11", "anyio", "ssl")),
     ("engine bookkeeping", ("canonry/sync/", "structlog", "canonry/observability/")),
     ("event loop", ("asyncio/", "selectors")),

@@ -71,7 +71,7 @@ def archive_page(page: FetchedPage) -> ArchivedPage:
         r.headers,
         r.body,
         r.fetched_at,
-        len(page.records),
+        page.record_count,
     )
 
 

@@ -251,7 +251,7 @@ class SourceClient:
             status=got.status,
             headers={k: response.headers[k] for k in KEPT_HEADERS if k in response.headers},
             body=got.body,
-            payload=payload,
+            document=payload,
             fetched_at=got.fetched_at,
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,7 +19,7 @@ from canonry.http.shifts import ShiftWatch
 from canonry.http.wire import JSONResponse
 from canonry.sdk.connector import Stream
 from canonry.sdk.pagination import Paginator, Params, Refetch
-from canonry.sdk.paths import get_path
+from canonry.sdk.paths import get_path, is_array
 from canonry.sdk.placement import place
 
 MAX_PAGES = 1_000_000
@@ -27,12 +27,23 @@ MAX_PAGES = 1_000_000
 
 @dataclass(frozen=True)
 class FetchedPage:
-    """One page as received, with its records located and the next request decided."""
+    """One page as received, its records counted and the next request decided.
+
+    The walk only peeks at the body (``response.document``); ``records`` decodes them.
+    """
 
     stream: str
     response: JSONResponse
-    records: list[Any]
+    records_path: str
+    record_count: int
     next_params: Params | None
+
+    @property
+    def records(self) -> list[Any]:
+        """The page's records, decoded (they are not, until asked for)."""
+        payload = self.response.payload
+        found = get_path(payload, self.records_path) if self.records_path else payload
+        return found if isinstance(found, list) else []
 
 
 async def iter_pages(
@@ -64,18 +75,18 @@ async def iter_pages(
         response = await _fetch(client, stream, params, body)
         records = _records(response, stream)
         next_params = pager.next_params(
-            params, response.payload, response.headers, len(records), url=response.url, now=now
+            params, response.document, response.headers, len(records), url=response.url, now=now
         )
         if isinstance(next_params, Refetch):  # the page is superseded by narrower requests
             params = dict(next_params)
             continue
-        digest = hashlib.sha256(response.body).digest() if records else b""
+        digest = hashlib.sha256(response.body).digest() if len(records) else b""
         if digest and digest == last_digest:
             raise _loop(response, "sent the same page twice in a row")
         last_digest = digest
-        if shifts.check(response.payload, records):
+        if shifts.check(response.document, records):
             client.stats.offset_shifts += 1
-        yield FetchedPage(stream.name, response, records, next_params)
+        yield FetchedPage(stream.name, response, stream.records_path, len(records), next_params)
         if next_params is None:
             return
         if _key(next_params) in seen:
@@ -123,13 +134,13 @@ def _loop(response: JSONResponse, what: str) -> PermanentSourceError:
     )
 
 
-def _records(response: JSONResponse, stream: Stream) -> list[Any]:
-    found = (
-        get_path(response.payload, stream.records_path) if stream.records_path else response.payload
-    )
+def _records(response: JSONResponse, stream: Stream) -> Sequence[Any]:
+    """The page's records, lazily: a count and ids are all the walk reads of them."""
+    doc = response.document
+    found = get_path(doc, stream.records_path) if stream.records_path else doc
     if found is None and stream.records_optional:
         return []
-    if not isinstance(found, list):
+    if not is_array(found):
         raise PermanentSourceError(
             f"{response.url}: expected a list of records at {stream.records_path!r}, "
             f"got {type(found).__name__}; the source changed its format or sent an error body"

@@ -11,6 +11,7 @@ record); ``KeysetPagination`` avoids the hazard, a ``--full`` sync repairs it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from canonry.sdk.pagination import OffsetPagination, PageNumberPagination, Paginator
@@ -35,7 +36,7 @@ class ShiftWatch:
         state = f"shifted: {self.shifted}" if self.shifted else f"{len(self._seen)} keys, steady"
         return f"<ShiftWatch {state}>" if self.active else "<ShiftWatch off>"
 
-    def check(self, body: Any, records: list[Any]) -> bool:
+    def check(self, body: Any, records: Sequence[Any]) -> bool:
         """Note one page; True the first time it shows that the feed shifted mid-walk."""
         if not self.active or self.shifted:
             return False

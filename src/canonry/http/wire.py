@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import httpx
+import orjson
 
 from canonry.http.errors import PermanentHTTPError
 
@@ -20,7 +22,11 @@ KEPT_HEADERS = (
 
 @dataclass(frozen=True)
 class JSONResponse:
-    """A successful response, read whole and decoded, with what the archive keeps of it."""
+    """A successful response, read whole and validated, with what the archive keeps of it.
+
+    ``document`` is the body as a lazy simdjson document: cheap to read a cursor or a count
+    from. ``payload`` is the body decoded to plain Python, built on first use only.
+    """
 
     method: str
     url: str
@@ -28,8 +34,13 @@ class JSONResponse:
     status: int
     headers: dict[str, str]
     body: bytes
-    payload: Any
+    document: Any
     fetched_at: dt.datetime
+
+    @cached_property
+    def payload(self) -> Any:
+        """The body as dicts and lists (None for an empty body)."""
+        return orjson.loads(self.body) if self.body.strip() else None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any, Protocol, Self
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from canonry.errors import PermanentSourceError
-from canonry.sdk.paths import get_path
+from canonry.sdk.paths import get_path, is_array
 
 Params = dict[str, str]
 
@@ -377,7 +377,7 @@ class KeysetPagination(_Start):
         if record_count == 0 or (self.limit_param and record_count < self.page_size):
             return None
         records = get_path(body, self.records_path) if self.records_path else body
-        last = records[-1] if isinstance(records, list) and records else None
+        last = records[-1] if is_array(records) and len(records) else None
         cursor, key = get_path(last, self.cursor_field), get_path(last, self.key_field)
         if cursor in (None, "") or key in (None, ""):
             raise PermanentSourceError(

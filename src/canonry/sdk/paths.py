@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeGuard
+
+from simdjson import Array, Object
 
 _MISSING = object()
+_OBJECTS = (dict, Object)
+"""Decoded dicts, and the lazy objects of a page only peeked at (``canonry.http.classify``)."""
 
 
 @lru_cache(maxsize=4096)
@@ -14,15 +19,20 @@ def _steps(path: str) -> tuple[str, ...]:
 
 
 def get_path(obj: Any, path: str, default: Any = None) -> Any:
-    """The value at a dotted ``path`` in nested dicts, or ``default`` if any step is absent."""
+    """The value at a dotted ``path`` in nested objects, or ``default`` if any step is absent."""
     cur = obj
     for part in _steps(path):
-        if not isinstance(cur, dict):
+        if not isinstance(cur, _OBJECTS):
             return default
         cur = cur.get(part, _MISSING)
         if cur is _MISSING:
             return default
     return cur
+
+
+def is_array(value: Any) -> TypeGuard[Sequence[Any]]:
+    """A JSON array: a decoded list, or the lazy array of a page only peeked at."""
+    return isinstance(value, list | Array)
 
 
 def json_path(records_path: str, index: int, field_path: str) -> str:

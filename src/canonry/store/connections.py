@@ -120,7 +120,10 @@ async def load_config(
 
 
 async def delete_connection(conn: Conn, name: str) -> bool:
-    """Remove a connection and, by cascade, its runs, watermarks, archive, entities and DLQ."""
+    """Remove a connection and, by cascade, its runs, watermarks, archive, entities and DLQ.
+
+    Entity rows go by trigger (migration 0009), the rest by foreign key, all in this statement.
+    """
     cur = await conn.execute("DELETE FROM canonry.connections WHERE name = %s", (name,))
     return cur.rowcount > 0
 

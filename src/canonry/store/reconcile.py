@@ -8,8 +8,6 @@ after a kill (see ``refresh``) keeps the seen ids of the run that began it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from psycopg import sql
 
 from canonry.canonical import CanonicalEntity
@@ -17,17 +15,6 @@ from canonry.store.database import Conn
 from canonry.store.schema import table_name
 
 ABSENT = "absent_from_full_refresh"
-
-
-async def note_seen(conn: Conn, run_id: int, stream: str, source_ids: Iterable[str]) -> None:
-    """Remember ids this full sync saw (call inside the page's transaction)."""
-    ids = list(source_ids)
-    if ids:
-        await conn.execute(
-            "INSERT INTO canonry.refresh_seen (sync_run_id, stream, source_ids)"
-            " VALUES (%s, %s, %s::text[])",
-            (run_id, stream, ids),
-        )
 
 
 async def reconcile(

@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 
 from canonry.archive import ArchivedPage
 from canonry.canonical import CanonicalEntity
+from canonry.errors import NotFoundError
 from canonry.mapping import DeadLetter, Tombstone, entity_columns
 from canonry.store.blobs import blob_stores, store_blob
 from canonry.store.database import Conn
@@ -131,7 +132,9 @@ class PageWriter:
             page_id = page.raw_page_id
             if page_id is None:
                 assert page.archived is not None, "a fresh page must carry its archive entry"
-                page_id = await self._insert_raw(page.archived)
+                page_id = await self._insert_raw(page.archived)  # its FK locks the connection
+            else:
+                await self._lock_connection()
             if page.copy_payload is not None:
                 counts.inserted, counts.updated = await self._upsert_rows(page, page_id)
                 counts.unchanged = len(page.row_ids) - counts.inserted - counts.updated
@@ -144,12 +147,24 @@ class PageWriter:
                 self._open_dead_letters = True
             elif self._replay and self._open_dead_letters:
                 await self._resolve_page(page_id)
-            if watermark is not None:
-                await self._advance(watermark)
             if refresh is not None:
                 await record_step(self._conn, self._connection_id, self._stream, refresh)
-            await self._count(counts)
+            await self._count(counts, watermark)
         return counts
+
+    async def _lock_connection(self) -> None:
+        """Hold the connection row for this transaction: entity rows have no FK to it.
+
+        A concurrent delete of the connection waits for the page, then deletes its rows too.
+        """
+        cur = await self._conn.execute(
+            "SELECT 1 FROM canonry.connections WHERE id = %s FOR KEY SHARE", (self._connection_id,)
+        )
+        if await cur.fetchone() is None:
+            raise NotFoundError(
+                f"connection {self._connection_id} was deleted while its pages were written; "
+                "nothing more is stored for it"
+            )
 
     async def _insert_raw(self, a: ArchivedPage) -> int:
         """Store the page's fetch record, and its body once per content hash.
@@ -329,30 +344,25 @@ class PageWriter:
             (page_id,),
         )
 
-    async def _advance(self, watermark: dt.datetime) -> None:
+    async def _count(self, c: PageCounts, watermark: dt.datetime | None) -> None:
+        """Add the page to the run's counters and move the watermark: one round trip."""
         await self._conn.execute(
-            "INSERT INTO canonry.watermarks (connection_id, stream, cursor_value, sync_run_id)"
-            " VALUES (%s, %s, %s, %s) ON CONFLICT (connection_id, stream) DO UPDATE SET"
-            " cursor_value = GREATEST(canonry.watermarks.cursor_value, EXCLUDED.cursor_value),"
-            " sync_run_id = EXCLUDED.sync_run_id, updated_at = now()",
-            (self._connection_id, self._stream, watermark, self._run_id),
-        )
-
-    async def _count(self, c: PageCounts) -> None:
-        await self._conn.execute(
-            "UPDATE canonry.sync_runs SET pages = pages + 1, fetched = fetched + %s,"
-            " inserted = inserted + %s, updated = updated + %s, unchanged = unchanged + %s,"
-            " deleted = deleted + %s, dead_lettered = dead_lettered + %s WHERE id = %s",
-            (
-                c.fetched,
-                c.inserted,
-                c.updated,
-                c.unchanged,
-                c.deleted,
-                c.dead_lettered,
-                self._run_id,
-            ),
-        )
+            "WITH w AS (INSERT INTO canonry.watermarks AS w (connection_id, stream,"
+            " cursor_value, sync_run_id) SELECT %(c)s, %(s)s, %(wm)s, %(run)s"
+            " WHERE %(wm)s::timestamptz IS NOT NULL"
+            " ON CONFLICT (connection_id, stream) DO UPDATE SET"
+            " cursor_value = GREATEST(w.cursor_value, EXCLUDED.cursor_value),"
+            " sync_run_id = EXCLUDED.sync_run_id, updated_at = now())"
+            " UPDATE canonry.sync_runs SET pages = pages + 1, fetched = fetched + %(f)s,"
+            " inserted = inserted + %(i)s, updated = updated + %(u)s,"
+            " unchanged = unchanged + %(n)s, deleted = deleted + %(d)s,"
+            " dead_lettered = dead_lettered + %(x)s WHERE id = %(run)s",
+            {
+                "c": self._connection_id, "s": self._stream, "wm": watermark, "run": self._run_id,
+                "f": c.fetched, "i": c.inserted, "u": c.updated, "n": c.unchanged,
+                "d": c.deleted, "x": c.dead_lettered,
+            },
+        )  # fmt: skip
 
 
 async def read_watermark(conn: Conn, connection_id: int, stream: str) -> dt.datetime | None:

@@ -357,5 +357,4 @@ def _job(run: _Run, stream: Stream, page: FetchedPage) -> PageJob:
         request={"method": r.method, "url": r.url, "params": r.params},
         status=r.status,
         headers=r.headers,
-        records=page.records,
     )

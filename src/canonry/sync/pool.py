@@ -48,7 +48,7 @@ class PagePreparer:
             self._pool = None
 
     def submit(self, job: PageJob) -> asyncio.Future[PageWrite]:
-        """A future of the prepared page; worker jobs carry the body, not decoded records."""
+        """A future of the prepared page, prepared inline or by a worker."""
         self._seen += 1
         loop = asyncio.get_running_loop()
         pool = self._ready_pool()
@@ -60,8 +60,7 @@ class PagePreparer:
                 done.set_exception(exc)
             return done
         self._used = True
-        slim = PageJob(**{**job.__dict__, "records": None})  # bytes pickle far cheaper
-        return asyncio.wrap_future(pool.submit(prepare, slim), loop=loop)
+        return asyncio.wrap_future(pool.submit(prepare, job), loop=loop)
 
     def _ready_pool(self) -> ProcessPoolExecutor | None:
         """The pool once all its workers are up; starts it when the stream proves large."""

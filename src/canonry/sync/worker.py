@@ -41,7 +41,6 @@ class PageJob:
     headers: dict[str, str] | None = None
     raw_page_id: int | None = None
     content_hash: bytes | None = None
-    records: list[Any] | None = None
 
 
 @cache
@@ -67,13 +66,11 @@ def prepare(job: PageJob) -> PageWrite:
             body = restore_body(job.raw_page_id, job.body, job.content_hash)
         except CorruptArchiveError as exc:
             return _unreadable(job, stream, None, exc.reason, "archive")
-    records = job.records
-    if records is None:
-        try:
-            records = _records(stream, orjson.loads(body))
-        except (orjson.JSONDecodeError, PermanentSourceError) as exc:
-            archived = _archive(job, body, 0)
-            return _unreadable(job, stream, archived, f"page body is unusable: {exc}", "parse")
+    try:  # the one full decode of the page: the fetcher only peeked at it
+        records = _records(stream, orjson.loads(body))
+    except (orjson.JSONDecodeError, PermanentSourceError) as exc:
+        archived = _archive(job, body, 0)
+        return _unreadable(job, stream, archived, f"page body is unusable: {exc}", "parse")
     mapped = map_records(stream, records, _context(job.connection, job.timezone))
     return _write(job, mapped, _archive(job, body, len(records)), len(records))
 
