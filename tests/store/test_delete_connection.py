@@ -14,8 +14,9 @@ from canonry.errors import NotFoundError
 from canonry.sandbox import HRSandbox
 from canonry.store import open_database
 from canonry.store.connections import delete_connection, get_connection
+from canonry.store.page import PageWrite
 from canonry.store.schema import table_name
-from canonry.store.writer import PageWrite, PageWriter
+from canonry.store.writer import PageWriter
 from canonry.sync import run_sync
 from tests.conftest import register
 

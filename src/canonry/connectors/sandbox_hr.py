@@ -18,7 +18,6 @@ from canonry.sdk import (
     OAuth2ClientCredentials,
     Record,
     Stream,
-    get_path,
     maps,
 )
 from canonry.sdk import normalize as n
@@ -63,6 +62,8 @@ def employee(r: Record, ctx: MappingContext) -> Employee:
     name = r.get("name")
     if not isinstance(name, dict):
         raise MappingError(f"name: expected an object, got {name!r}", field="name", value=name)
+    job = _object(r, "job")
+    address = _object(r, "address")
     comp = r.get("compensation") or {}
     currency = n.currency_code(comp["currency"], field="compensation.currency") if comp else None
     hire = r.get("hire_date")
@@ -77,17 +78,17 @@ def employee(r: Record, ctx: MappingContext) -> Employee:
         email=n.email(r.get("work_email"), field="work_email"),
         phone=n.phone(r.get("phone"), field="phone"),
         status=r.get("status"),
-        employment_type=get_path(r, "job.employment_type"),
-        job_title=n.text(get_path(r, "job.title")),
+        employment_type=job.get("employment_type"),
+        job_title=n.text(job.get("title")),
         department_source_id=n.strict_text(r.get("department_id"), field="department_id"),
         manager_source_id=n.strict_text(r.get("manager_id"), field="manager_id"),
         hire_date=n.parse_date(hire, field="hire_date") if hire else None,
         termination_date=n.parse_date(term, field="termination_date") if term else None,
-        address_line1=n.text(get_path(r, "address.line1")),
-        address_city=n.text(get_path(r, "address.city")),
-        address_region=n.text(get_path(r, "address.region")),
-        address_postal_code=n.text(get_path(r, "address.postal_code")),
-        address_country=n.country_code(get_path(r, "address.country"), field="address.country"),
+        address_line1=n.text(address.get("line1")),
+        address_city=n.text(address.get("city")),
+        address_region=n.text(address.get("region")),
+        address_postal_code=n.text(address.get("postal_code")),
+        address_country=n.country_code(address.get("country"), field="address.country"),
         salary_amount=(
             n.money_amount(comp.get("amount"), currency, field="compensation.amount")
             if currency
@@ -96,6 +97,16 @@ def employee(r: Record, ctx: MappingContext) -> Employee:
         salary_currency=currency,
         salary_period=comp.get("period") or None,
     )
+
+
+def _object(r: Record, key: str) -> dict[str, Any]:
+    """A nested object of the record; absent or null reads as empty, anything else is refused."""
+    value = r.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MappingError(f"{key}: expected an object, got {value!r}", field=key, value=value)
+    return value
 
 
 @maps(

@@ -15,7 +15,7 @@ from canonry.errors import MappingError, ParseError, RecordError
 from canonry.sdk.connector import Stream
 from canonry.sdk.mapping import MappingContext
 from canonry.sdk.normalize import parse_datetime
-from canonry.sdk.paths import get_path
+from canonry.sdk.paths import get_path, path_getter
 
 # What a faulty mapping function may raise on an unexpected record shape.
 _SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError)
@@ -112,23 +112,31 @@ def _jsonable(value: Any) -> Any:
 
 
 def map_records(stream: Stream, records: list[Any], ctx: MappingContext) -> MappedRecords:
-    """Map every record; each row ends with the record's index in its page."""
+    """Map every record; each row ends with the record's index in its page.
+
+    The loop runs once per record of every sync, so what is per stream is looked up once.
+    """
     mapping = stream.mapping
+    fn = mapping.fn
     getter = _row_getter(mapping.entity)
+    key_of = path_getter(stream.primary_key)
+    cursor_of = _cursor_reader(stream)
+    deleted = stream.is_deleted if stream.deleted_field is not None else None
     out = MappedRecords(entity=mapping.entity)
+    rows = out.rows
     for index, record in enumerate(records):
         try:
             if not isinstance(record, dict):
                 raise ParseError(f"record is a {type(record).__name__}, not an object")
-            source_id = _primary_key(stream, record)
-            if stream.is_deleted(record):
-                updated = _cursor(stream, record)
+            source_id = _primary_key(stream, key_of(record))
+            if deleted is not None and deleted(record):
+                updated = cursor_of(record)
                 out.tombstones.append(Tombstone(source_id, updated, index))
                 out.track(updated)
                 continue
-            entity = mapping(record, ctx)
-            out.rows.append((*getter(entity.__dict__), index))
-            out.track(_cursor(stream, record))
+            entity = fn(record, ctx)
+            rows.append((*getter(entity.__dict__), index))
+            out.track(cursor_of(record))
             continue
         except RecordError as exc:
             out.dead.append(_dead(stream, index, record, exc))
@@ -137,12 +145,11 @@ def map_records(stream: Stream, records: list[Any], ctx: MappingContext) -> Mapp
         except _SHAPE_ERRORS as exc:
             reason = f"mapping raised {type(exc).__name__}: {exc}"
             out.dead.append(_dead(stream, index, record, MappingError(reason)))
-        out.track(_cursor(stream, record))  # a dead-lettered record still moves the watermark
+        out.track(cursor_of(record))  # a dead-lettered record still moves the watermark
     return out
 
 
-def _primary_key(stream: Stream, record: dict[str, Any]) -> str:
-    key = get_path(record, stream.primary_key)
+def _primary_key(stream: Stream, key: Any) -> str:
     if key is None or key == "":
         raise ParseError(
             f"record has no primary key at {stream.primary_key!r}", field=stream.primary_key
@@ -150,16 +157,35 @@ def _primary_key(stream: Stream, record: dict[str, Any]) -> str:
     return str(key)
 
 
-def _cursor(stream: Stream, record: Any) -> dt.datetime | None:
-    if stream.cursor_field is None or not isinstance(record, dict):
-        return None
-    raw = get_path(record, stream.cursor_field)
-    if raw is None:
-        return None
-    try:
-        return parse_datetime(raw, field=stream.cursor_field)
-    except MappingError:
-        return None
+def _cursor_reader(stream: Stream) -> Callable[[Any], dt.datetime | None]:
+    """Reads a record's cursor as an aware datetime; None when absent or unreadable."""
+    if stream.cursor_field is None:
+        return _no_cursor
+    read = path_getter(stream.cursor_field)
+    field_name = stream.cursor_field
+
+    def cursor(record: Any) -> dt.datetime | None:
+        raw = read(record) if isinstance(record, dict) else None
+        if raw is None:
+            return None
+        if type(raw) is str:  # the usual case, ISO 8601 with an offset: no helper needed
+            try:
+                value = dt.datetime.fromisoformat(raw)
+            except ValueError:
+                pass
+            else:
+                if value.tzinfo is not None:
+                    return value.astimezone(dt.UTC)
+        try:
+            return parse_datetime(raw, field=field_name)
+        except MappingError:
+            return None
+
+    return cursor
+
+
+def _no_cursor(record: Any) -> None:
+    return None
 
 
 def _from_validation(exc: ValidationError) -> MappingError:

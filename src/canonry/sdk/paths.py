@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Callable, Sequence
+from functools import lru_cache, partial
 from typing import Any, TypeGuard
 
 from simdjson import Array, Object
@@ -28,6 +28,18 @@ def get_path(obj: Any, path: str, default: Any = None) -> Any:
         if cur is _MISSING:
             return default
     return cur
+
+
+@lru_cache(maxsize=4096)
+def path_getter(path: str) -> Callable[[Any], Any]:
+    """``get_path`` for one fixed path, as a function: a plain key is a single ``dict.get``."""
+    if "." in path:
+        return partial(get_path, path=path)
+
+    def one(obj: Any) -> Any:
+        return obj.get(path) if isinstance(obj, _OBJECTS) else None
+
+    return one
 
 
 def is_array(value: Any) -> TypeGuard[Sequence[Any]]:

@@ -17,32 +17,12 @@ from psycopg.types.json import Jsonb
 from canonry.archive import ArchivedPage
 from canonry.canonical import CanonicalEntity
 from canonry.errors import NotFoundError
-from canonry.mapping import DeadLetter, Tombstone, entity_columns
+from canonry.mapping import DeadLetter, entity_columns
 from canonry.store.blobs import blob_stores, store_blob
 from canonry.store.database import Conn
+from canonry.store.page import PageWrite
 from canonry.store.refresh import RefreshStep, record_step
 from canonry.store.schema import column_types, table_name
-
-
-@dataclass(frozen=True)
-class PageWrite:
-    """Everything one page contributes to the store, ready to apply in one transaction.
-
-    ``archived`` is the raw page to store with it; a replayed page has ``raw_page_id``
-    instead (it is in the archive already). ``copy_payload`` is a binary COPY stream of
-    staging rows (see ``copyfmt``), built where the mapping ran.
-    """
-
-    stream: str
-    archived: ArchivedPage | None
-    raw_page_id: int | None
-    observed_at: dt.datetime
-    fetched: int
-    copy_payload: bytes | None
-    row_ids: list[str]
-    tombstones: list[Tombstone]
-    dead: list[DeadLetter]
-    max_cursor: dt.datetime | None
 
 
 @dataclass

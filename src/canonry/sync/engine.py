@@ -34,6 +34,7 @@ from canonry.sdk.registry import get_connector
 from canonry.store import Database
 from canonry.store.connections import get_connection, load_config, update_secret
 from canonry.store.database import Conn
+from canonry.store.page import PageWrite
 from canonry.store.reconcile import forget_stale, reconcile
 from canonry.store.refresh import (
     Refresh,
@@ -45,7 +46,6 @@ from canonry.store.refresh import (
 from canonry.store.runs import finish_run, start_run
 from canonry.store.writer import (
     PageCounts,
-    PageWrite,
     PageWriter,
     read_watermark,
     register_mapping,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from canonry.store.writer import PageWrite
+from canonry.store.page import PageWrite
 from canonry.sync.pool import PagePreparer
 from canonry.sync.worker import PageJob
 

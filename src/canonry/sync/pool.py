@@ -15,8 +15,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import Self
 
-from canonry.store.writer import PageWrite
-from canonry.sync.worker import PageJob, prepare, warm
+from canonry.store.page import PageWrite
+from canonry.sync.worker import PageJob, lower_priority, prepare, warm
 
 POOL_AFTER_PAGES = 8
 
@@ -67,7 +67,9 @@ class PagePreparer:
         if self._pool is None and self._workers > 0 and self._seen > self._after:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["canonry.sync.worker"])
-            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers, mp_context=context, initializer=lower_priority
+            )
             self._warming = [self._pool.submit(warm) for _ in range(self._workers)]
         if self._pool is not None and all(f.done() for f in self._warming):
             return self._pool

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from canonry.errors import NotFoundError
 from canonry.store import Database
 from canonry.store.deadletters import pages_to_retry, statuses
-from canonry.sync.replay import replay
+from canonry.sync.archive_replay import replay
 
 
 @dataclass

@@ -7,6 +7,7 @@ picklable data: the body as bytes in, a binary COPY payload and a few lists out.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zoneinfo
 from dataclasses import dataclass
 from functools import cache
@@ -23,7 +24,9 @@ from canonry.sdk.mapping import MappingContext
 from canonry.sdk.paths import get_path
 from canonry.sdk.registry import get_connector
 from canonry.store.copyfmt import encode_rows
-from canonry.store.writer import PageWrite
+from canonry.store.page import PageWrite
+
+WORKER_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,12 @@ def _context(connection: str, timezone: str) -> MappingContext:
 
 def warm() -> None:
     """Nothing: run once per worker so the pool's processes exist before pages are sent."""
+
+
+def lower_priority() -> None:
+    """Yield the CPU to the writer: mapping has a queue of pages in front of it, while each
+    page's write (this process's parent and its PostgreSQL backend) is one serial chain."""
+    os.nice(WORKER_NICENESS)
 
 
 def prepare(job: PageJob) -> PageWrite:

@@ -25,8 +25,9 @@ from canonry.store.archive import iter_archived
 from canonry.store.compare import EntityDiff, checksum, delete_stream_rows, diff, snapshot
 from canonry.store.connections import get_connection, load_config
 from canonry.store.database import Conn
+from canonry.store.page import PageWrite
 from canonry.store.runs import finish_run, start_run
-from canonry.store.writer import PageWrite, PageWriter, register_mapping
+from canonry.store.writer import PageWriter, register_mapping
 from canonry.sync.engine import Progress, StreamProgress, resolve_touched
 from canonry.sync.pipeline import run_pipeline
 from canonry.sync.pool import PagePreparer
