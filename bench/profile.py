@@ -45,6 +45,14 @@ PATCHES = (
     ("encode", "canonry.sync.worker", "encode_rows", "sync", "rows -> binary COPY payload"),
     ("write", "canonry.store.writer", "PageWriter.write", "async",
      "raw page + COPY + upsert + watermark + commit (overlaps fetching)"),
+    ("  raw", "canonry.store.writer", "PageWriter._insert_raw", "async",
+     "of write: the raw page's insert [wall]"),
+    ("  upsert", "canonry.store.writer", "PageWriter._upsert_rows", "async",
+     "of write: COPY into the stage + INSERT ... ON CONFLICT [wall]"),
+    ("  refresh", "canonry.store.writer", "record_step", "async",
+     "of write: seen ids + checkpoint [wall]"),
+    ("  count", "canonry.store.writer", "PageWriter._count", "async",
+     "of write: run counters + watermark [wall]"),
     ("wait", "canonry.sync.pipeline", "_next", "async",
      "writer waits for the next prepared page (overlaps writing)"),
 )  # fmt: skip
@@ -137,7 +145,7 @@ def report(wall: float, cpu: dict[str, float], missing: list[str], workers: int 
     print(f"{'stage':<8} {'seconds':>8} {'share':>6} {'calls':>7}  what")
     for stage, _, _, kind, what in PATCHES:
         share = TIMES[stage] / wall if wall else 0.0
-        mark = "" if kind != "async" else " [wall, overlapping]"
+        mark = "" if kind != "async" or "[wall]" in what else " [wall, overlapping]"
         print(f"{stage:<8} {TIMES[stage]:8.2f} {share:6.1%} {CALLS[stage]:7d}  {what}{mark}")
     rest = wall - sum(TIMES[s] for s in SYNC_STAGES)
     print(f"{'rest':<8} {rest:8.2f} {rest / wall:6.1%}          wall minus the exclusive stages:")
