@@ -27,7 +27,7 @@ from typing import Any
 import psutil
 from cryptography.fernet import Fernet
 
-from bench.canonry_steps import canonry_step
+from bench.canonry_steps import canonry_step, replay_step
 from bench.model import FULL, Job
 from bench.pg import BenchServer
 from bench.sandbox import SandboxProcess
@@ -140,8 +140,11 @@ def _cpu_now(procs: dict[str, psutil.Process]) -> dict[str, float]:
     return {who: _cpu(proc) for who, proc in procs.items()}
 
 
-def report(wall: float, cpu: dict[str, float], missing: list[str], workers: int = 0) -> None:
-    print(f"\nCanonry full sync (run_sync, workers={workers}), wall {wall:.2f} s")
+def report(
+    wall: float, cpu: dict[str, float], missing: list[str], workers: int = 0,
+    what: str = "full sync (run_sync",
+) -> None:  # fmt: skip
+    print(f"\nCanonry {what}, workers={workers}), wall {wall:.2f} s")
     print(f"{'stage':<8} {'seconds':>8} {'share':>6} {'calls':>7}  what")
     for stage, _, _, kind, what in PATCHES:
         share = TIMES[stage] / wall if wall else 0.0
@@ -161,6 +164,10 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     p.add_argument("--n", type=int, default=200_000, help="records in the sandbox")
     p.add_argument("--workers", type=int, default=0, help="Canonry's mapping processes")
+    p.add_argument(
+        "--replay", action="store_true",
+        help="profile a replay of the archive instead (after an untimed full sync)",
+    )  # fmt: skip
     args = p.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="canonry-profile-"))
     server = BenchServer(home)
@@ -171,6 +178,8 @@ def main(argv: list[str] | None = None) -> None:
             args.n, FULL, url, sandbox.url, 0, Fernet.generate_key().decode(), str(home),
             args.workers,
         )  # fmt: skip
+        if args.replay:
+            canonry_step(job)  # the archive to replay, not profiled
         missing = install_timers()
         procs = {
             "client (this process)": psutil.Process(),
@@ -178,9 +187,10 @@ def main(argv: list[str] | None = None) -> None:
             "sandbox": psutil.Process(sandbox.pid),
         }
         before = _cpu_now(procs)
-        result = canonry_step(job)
+        result = replay_step(job) if args.replay else canonry_step(job)
         after = _cpu_now(procs)
-        report(result.seconds, {k: after[k] - before[k] for k in before}, missing, args.workers)
+        what = "replay" if args.replay else "full sync (run_sync"
+        report(result.seconds, {k: after[k] - before[k] for k in before}, missing, args.workers, what)
     finally:
         sandbox.stop()
         server.stop()

@@ -4,9 +4,12 @@ They never do I/O, so they are tested without a server, and they refuse to loop:
 paginator that sees the same token, URL or offset twice raises instead of fetching forever
 (``iter_pages`` adds a guard against longer cycles and a page cap).
 
-``next_params`` gets the request's params, the decoded body, the kept response headers
+``next_params`` gets the request's params, the body, the kept response headers
 (lower-case names), the number of records found, the request URL (without query) and the
 sync's ``now``; it returns the next request's params, or None when the stream is done.
+The body is a read-only JSON document (``simdjson.Object`` during a sync: the page is only
+peeked at, not decoded); read it with ``get_path`` or index it like a dict, but do not
+test it with ``isinstance(body, dict)``. Tests may pass plain dicts.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ rewritten (no dead tuples) and stale versions never overwrite newer ones.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from psycopg import sql
@@ -108,7 +109,9 @@ class PageWriter:
         transaction, so a resumed refresh starts exactly after the pages stored.
         """
         counts = PageCounts(fetched=page.fetched, dead_lettered=len(page.dead))
-        async with self._conn.transaction():
+        # A replay runs inside its own outer transaction: a savepoint per page would only add
+        # round trips, and make every per-page TRUNCATE of the stage create a new file.
+        async with nullcontext() if self._replay else self._conn.transaction():
             page_id = page.raw_page_id
             if page_id is None:
                 assert page.archived is not None, "a fresh page must carry its archive entry"
