@@ -20,7 +20,7 @@ from bench import machine, report
 from bench.dlt_steps import NOT_INSTALLED, dlt_available
 from bench.pg import BenchServer
 from bench.runner import Context, SizeResult, run_size
-from canonry.config import Settings
+from canonry.config import default_mapping_workers
 
 QUICK_SIZES = [20_000]
 
@@ -37,7 +37,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--workers",
         type=int,
-        default=Settings.model_fields["mapping_workers"].default,
+        default=default_mapping_workers(),
         help="Canonry's mapping processes (default: the CLI's default; 0 maps inline)",
     )
     args = p.parse_args(argv)

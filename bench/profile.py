@@ -31,6 +31,7 @@ from bench.canonry_steps import canonry_step, replay_step
 from bench.model import FULL, Job
 from bench.pg import BenchServer
 from bench.sandbox import SandboxProcess
+from canonry.config import default_mapping_workers
 
 TIMES: dict[str, float] = defaultdict(float)
 CALLS: dict[str, int] = defaultdict(int)
@@ -163,7 +164,10 @@ def report(
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     p.add_argument("--n", type=int, default=200_000, help="records in the sandbox")
-    p.add_argument("--workers", type=int, default=0, help="Canonry's mapping processes")
+    p.add_argument(
+        "--workers", type=int, default=default_mapping_workers(),
+        help="Canonry's mapping processes (default: as the CLI's, CPUs - 1)",
+    )  # fmt: skip
     p.add_argument(
         "--replay", action="store_true",
         help="profile a replay of the archive instead (after an untimed full sync)",
@@ -190,7 +194,9 @@ def main(argv: list[str] | None = None) -> None:
         result = replay_step(job) if args.replay else canonry_step(job)
         after = _cpu_now(procs)
         what = "replay" if args.replay else "full sync (run_sync"
-        report(result.seconds, {k: after[k] - before[k] for k in before}, missing, args.workers, what)
+        report(
+            result.seconds, {k: after[k] - before[k] for k in before}, missing, args.workers, what
+        )
     finally:
         sandbox.stop()
         server.stop()

@@ -68,7 +68,10 @@ class PageWriter:
         self._mapping_version = mapping_version
         self._stage = sql.Identifier(f"stage_{table_name(entity)}")
         self._open_dead_letters = True
-        self._upsert = self._upsert_sql()
+        self._upsert: sql.Composed | bytes = self._upsert_sql()
+        self._copy: sql.Composed | bytes = sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(
+            self._stage
+        )
 
     def __repr__(self) -> str:
         return f"<PageWriter run={self._run_id} stream={self._stream!r}>"
@@ -99,6 +102,12 @@ class PageWriter:
         # lost together and simply fetched again. A killed client loses nothing committed.
         await self._conn.execute("SET synchronous_commit = off")
         await self._conn.commit()
+        # Rendered once: composing them costs more per page than sending them.
+        self._upsert = self._as_bytes(self._upsert)
+        self._copy = self._as_bytes(self._copy)
+
+    def _as_bytes(self, query: sql.Composed | bytes) -> bytes:
+        return query if isinstance(query, bytes) else query.as_bytes(self._conn)
 
     async def write(
         self, page: PageWrite, watermark: dt.datetime | None, refresh: RefreshStep | None = None
@@ -183,8 +192,7 @@ class PageWriter:
     async def _upsert_rows(self, page: PageWrite, page_id: int) -> tuple[int, int]:
         assert page.copy_payload is not None
         async with self._conn.cursor() as cur:
-            copy_sql = sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(self._stage)
-            async with cur.copy(copy_sql) as copy:
+            async with cur.copy(self._copy) as copy:
                 await copy.write(page.copy_payload)
             await cur.execute(
                 self._upsert,
