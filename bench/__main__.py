@@ -20,7 +20,6 @@ from bench import machine, report
 from bench.dlt_steps import NOT_INSTALLED, dlt_available
 from bench.pg import BenchServer
 from bench.runner import Context, SizeResult, run_size
-from canonry.config import default_mapping_workers
 
 QUICK_SIZES = [20_000]
 
@@ -37,8 +36,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--workers",
         type=int,
-        default=default_mapping_workers(),
-        help="Canonry's mapping processes (default: the CLI's default; 0 maps inline)",
+        default=None,
+        help="Canonry's mapping processes (default: the CLI's, CPUs - 1 for syncs and CPUs "
+        "for the replay; 0 maps inline)",
     )
     args = p.parse_args(argv)
     args.size_list = QUICK_SIZES if args.quick else [int(s) for s in args.sizes.split(",") if s]

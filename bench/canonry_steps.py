@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from bench.model import CLIENT_ID, CLIENT_SECRET, EMPTY_1, FULL, PAGE_SIZE, Job, Measurement
 from bench.pg import checkpoint
-from canonry.config import load_settings
+from canonry.config import default_mapping_workers, load_settings
 from canonry.connectors.sandbox_hr import SandboxHRConfig
 from canonry.observability import configure_logging
 from canonry.store import Database, open_database
@@ -68,7 +68,8 @@ async def _sync(job: Job) -> Measurement:
             await _register(db, job)
         checkpoint(job.db_url)
         started = time.perf_counter()
-        result = await run_sync(db, CONNECTION, full=full, workers=job.workers)
+        workers = default_mapping_workers() if job.workers is None else job.workers
+        result = await run_sync(db, CONNECTION, full=full, workers=workers)
         seconds = time.perf_counter() - started
     counts = result.streams["employees"].counts
     extra = {k: getattr(counts, k) for k in ("fetched", "inserted", "updated", "unchanged")}
@@ -82,7 +83,8 @@ async def _replay(job: Job) -> Measurement:
     async with open_database(_settings(job)) as db:
         checkpoint(job.db_url)
         started = time.perf_counter()
-        result = await replay(db, CONNECTION, workers=job.workers)
+        workers = default_mapping_workers(replay=True) if job.workers is None else job.workers
+        result = await replay(db, CONNECTION, workers=workers)
         seconds = time.perf_counter() - started
         records = _replayed(result) or await _archived_records(db)
     return Measurement(seconds, records, {"status": getattr(result, "status", None)})

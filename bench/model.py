@@ -28,7 +28,7 @@ class Job:
     changed: int  # records the sandbox changed before this step (0 for a full load)
     secret_key: str
     workdir: str
-    workers: int = 0  # Canonry's mapping processes
+    workers: int | None = None  # Canonry's mapping processes (None: its defaults)
 
 
 @dataclass

@@ -18,6 +18,7 @@ import functools
 import importlib
 import shutil
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -128,6 +129,34 @@ def _cpu(proc: psutil.Process) -> float:
     return total
 
 
+class _WorkerCPU(threading.Thread):
+    """Samples the CPU seconds of the mapping workers (grandchildren, via the forkserver)
+    while they live: the pool is gone before the step returns, and nobody waits for them."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.seen: dict[int, float] = {}
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        me = psutil.Process()
+        while not self._done.wait(0.1):
+            direct = {c.pid for c in me.children()}
+            for proc in me.children(recursive=True):
+                if proc.pid in direct:
+                    continue
+                try:
+                    t = proc.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue
+                self.seen[proc.pid] = t.user + t.system
+
+    def total(self) -> float:
+        self._done.set()
+        self.join()
+        return sum(self.seen.values())
+
+
 def _postmaster() -> psutil.Process:
     """The PostgreSQL server process: backends are its children."""
     for proc in psutil.process_iter(["name"]):
@@ -156,23 +185,27 @@ def report(
     print(" " * 33 + "HTTP, psycopg, event loop, waiting on PostgreSQL/sandbox")
     for name in missing:
         print(f"(not timed: {name} no longer exists)")
-    print("\nCPU seconds during the step (2 cores shared by all three):")
+    print("\nCPU seconds during the step (2 cores shared by all of them):")
     for who, seconds in cpu.items():
         print(f"  {who:<22} {seconds:7.2f} s  ({seconds / wall:5.1%} of one core)")
+    total = sum(cpu.values())
+    print(f"  {'all':<22} {total:7.2f} s  ({total / wall:5.1%} of one core)")
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     p.add_argument("--n", type=int, default=200_000, help="records in the sandbox")
     p.add_argument(
-        "--workers", type=int, default=default_mapping_workers(),
-        help="Canonry's mapping processes (default: as the CLI's, CPUs - 1)",
+        "--workers", type=int, default=None,
+        help="Canonry's mapping processes (default: as the CLI's: CPUs - 1, CPUs to replay)",
     )  # fmt: skip
     p.add_argument(
         "--replay", action="store_true",
         help="profile a replay of the archive instead (after an untimed full sync)",
     )  # fmt: skip
     args = p.parse_args(argv)
+    if args.workers is None:
+        args.workers = default_mapping_workers(replay=args.replay)
     home = Path(tempfile.mkdtemp(prefix="canonry-profile-"))
     server = BenchServer(home)
     sandbox = SandboxProcess(args.n)
@@ -191,8 +224,12 @@ def main(argv: list[str] | None = None) -> None:
             "sandbox": psutil.Process(sandbox.pid),
         }
         before = _cpu_now(procs)
+        workers = _WorkerCPU()
+        workers.start()
         result = replay_step(job) if args.replay else canonry_step(job)
         after = _cpu_now(procs)
+        after["mapping workers"] = workers.total()
+        before["mapping workers"] = 0.0
         what = "replay" if args.replay else "full sync (run_sync"
         report(
             result.seconds, {k: after[k] - before[k] for k in before}, missing, args.workers, what

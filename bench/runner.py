@@ -47,7 +47,7 @@ class Context:
     with_dlt: bool
     with_replay: bool
     log: Callable[[str], None]
-    workers: int = 0  # Canonry's mapping processes (run_sync/replay ``workers``)
+    workers: int | None = None  # Canonry's mapping processes (None: the CLI's defaults)
 
 
 @dataclass

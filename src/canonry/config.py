@@ -29,19 +29,21 @@ def default_home() -> Path:
     return Path(os.environ.get("CANONRY_HOME", DEFAULT_HOME))
 
 
-def default_mapping_workers() -> int:
-    """One mapping process per CPU but one, from 1 to 4.
+def default_mapping_workers(*, replay: bool = False) -> int:
+    """Mapping processes when the config names none: CPUs - 1 for a sync, CPUs for a replay
+    (1 to 4 either way).
 
-    The spare core is for the writer and its PostgreSQL backend, one serial chain per page.
-    On 2 cores, one worker syncs 1M records as fast as two (27.1-27.2 s against 27.1-27.8 s,
-    ``python -m bench.profile --n 1000000 --workers N``) and holds about 90 MB less.
-    Beyond 4, a single writer connection cannot take pages any faster.
+    A sync keeps a core for its fetching, its writer and their PostgreSQL backend: on 2
+    cores, one worker syncs 1M records as fast as two (27.1-27.2 s against 27.1-27.8 s,
+    ``python -m bench.profile --n 1000000 --workers N``) and holds about 90 MB less. A
+    replay has no source to talk to and its mapping is the bottleneck: there, a second
+    worker pays. Beyond 4, a single writer connection cannot take pages any faster.
     """
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 2
-    return min(4, max(1, cpus - 1))
+    return min(4, max(1, cpus if replay else cpus - 1))
 
 
 class Settings(BaseSettings):
@@ -62,12 +64,20 @@ class Settings(BaseSettings):
     log_json: bool = False
     batch_size: int = Field(default=1000, ge=1, le=100_000)
     fetch_concurrency: int = Field(default=4, ge=1, le=64)
-    mapping_workers: int = Field(
-        default_factory=default_mapping_workers,
+    mapping_workers: int | None = Field(
+        default=None,
         ge=0,
         le=64,
-        description="Processes that map pages of large streams (default: CPUs - 1, 1 to 4).",
+        description="Processes that map pages of large streams; unset: CPUs - 1 for a sync, "
+        "CPUs for a replay (1 to 4).",
     )
+
+    def workers_for(self, *, replay: bool = False) -> int:
+        """The mapping processes a sync (or replay) runs with under this config."""
+        if self.mapping_workers is not None:
+            return self.mapping_workers
+        return default_mapping_workers(replay=replay)
+
     archive_backend: Literal["db", "fs", "s3"] = Field(
         default="db", description="Where new raw bodies are stored: db, fs (archive_path), s3."
     )

@@ -48,6 +48,14 @@ def replay_command(
         bool,
         typer.Option("--rebuild", help="Delete the streams' rows first and rebuild them all."),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Processes that map pages (0: in this process). Default: config, else CPUs.",
+        ),
+    ] = None,
 ) -> None:
     """Re-map archived responses with today's mappings: no request reaches the source.
 
@@ -65,6 +73,7 @@ def replay_command(
             return await replay(
                 db, connection, streams=streams or None, since=when, dry_run=dry_run,
                 rebuild=rebuild, progress=progress,
+                workers=state.settings.workers_for(replay=True) if workers is None else workers,
             )  # fmt: skip
 
     result = state.run(go)

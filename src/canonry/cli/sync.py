@@ -157,7 +157,7 @@ def sync(
         typer.Option(
             "--workers",
             min=0,
-            help="Processes that map pages (0: in this process). Default: config.",
+            help="Processes that map pages (0: in this process). Default: config, else CPUs - 1.",
         ),
     ] = None,
 ) -> None:
@@ -174,7 +174,7 @@ def sync(
         with SyncProgress.shown(out.err, enabled=not out.json) as progress:
             return await run_sync(
                 db, connection, full=full, streams=streams or None, progress=progress,
-                workers=state.settings.mapping_workers if workers is None else workers,
+                workers=state.settings.workers_for() if workers is None else workers,
                 restart=restart,
             )  # fmt: skip
 
