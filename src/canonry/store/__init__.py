@@ -4,18 +4,18 @@
 import ``canonry.store.copyfmt`` without the connection and migration machinery.
 """
 
-from __future__ import annotations
+import importlib as _importlib
+import typing as _typing
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from canonry.store.database import Database, open_database
 
 __all__ = ["Database", "open_database"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module("canonry.store.database"), name)
+    value = getattr(_importlib.import_module("canonry.store.database"), name)
+    globals()[name] = value  # found once; later lookups skip this function
+    return value

@@ -4,12 +4,10 @@ The names below load on first use (PEP 562): a mapping worker process imports
 ``canonry.sync.worker`` alone, without the HTTP client, the store or resolution.
 """
 
-from __future__ import annotations
+import importlib as _importlib
+import typing as _typing
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from canonry.sync.archive_replay import ReplayResult, replay
     from canonry.sync.engine import StreamProgress, SyncResult, run_sync
 
@@ -24,8 +22,10 @@ _HOMES = {
 __all__ = ["ReplayResult", "StreamProgress", "SyncResult", "replay", "run_sync"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+    value = getattr(_importlib.import_module(home), name)
+    globals()[name] = value  # found once; later lookups skip this function
+    return value
