@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -48,8 +49,48 @@ def _pages_committed(url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (its mapping workers and their forkserver)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _still_alive(pids: set[int], within_s: float) -> set[int]:
+    """The pids of ``pids`` still running after ``within_s`` seconds."""
+    limit = time.monotonic() + within_s
+    alive = pids
+    while alive and time.monotonic() < limit:
+        time.sleep(0.1)
+        alive = {p for p in alive if Path(f"/proc/{p}").exists() and not _zombie(p)}
+    return alive
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) == "Z"
+    except OSError:
+        return False
+
+
+ORPHANS: set[int] = set()  # processes a killed sync left behind (must stay empty)
+
+
 def _kill_after(proc: subprocess.Popen[bytes], url: str, pages: int, deadline_s: float) -> bool:
-    """SIGKILL ``proc`` once ``pages`` more pages are committed; False if it finished first."""
+    """SIGKILL ``proc`` once ``pages`` more pages are committed; False if it finished first.
+
+    Its worker processes must end on their own within seconds: nobody else will stop them.
+    """
     start = _pages_committed(url)
     limit = time.monotonic() + deadline_s
     while time.monotonic() < limit:
@@ -57,8 +98,10 @@ def _kill_after(proc: subprocess.Popen[bytes], url: str, pages: int, deadline_s:
             return False
         if _pages_committed(url) - start >= pages:
             time.sleep(random.uniform(0, 0.03))  # land anywhere: fetch, map, write or commit
+            below = _descendants(proc.pid)
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
+            ORPHANS.update(_still_alive(below, within_s=10))
             return True
         time.sleep(0.005)
     proc.kill()
@@ -113,6 +156,7 @@ def test_sigkill_at_random_points_loses_nothing_and_duplicates_nothing(
             if proc.stderr:
                 proc.stderr.close()
     assert kills >= KILLS // 3, "most runs should have been killed mid-sync"
+    assert not ORPHANS, f"killed syncs left processes running: {sorted(ORPHANS)}"
     final = subprocess.run(cmd, env=_env(settings), capture_output=True, timeout=120, check=False)
     assert final.returncode == 0, final.stderr.decode()
     assert_store_matches_truth(url, sb, "hr")

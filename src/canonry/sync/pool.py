@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Self
 
 from canonry.store.page import PageWrite
-from canonry.sync.worker import PageJob, lower_priority, prepare, warm
+from canonry.sync.worker import PageJob, prepare, start_worker, warm
 
 POOL_AFTER_PAGES = 8
 
@@ -68,7 +68,7 @@ class PagePreparer:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["canonry.sync.worker"])
             self._pool = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=context, initializer=lower_priority
+                max_workers=self._workers, mp_context=context, initializer=start_worker
             )
             self._warming = [self._pool.submit(warm) for _ in range(self._workers)]
         if self._pool is not None and all(f.done() for f in self._warming):

@@ -7,7 +7,10 @@ picklable data: the body as bytes in, a binary COPY payload and a few lists out.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import multiprocessing.process
 import os
+import threading
 import zoneinfo
 from dataclasses import dataclass
 from functools import cache
@@ -60,10 +63,23 @@ def warm() -> None:
     """Nothing: run once per worker so the pool's processes exist before pages are sent."""
 
 
-def lower_priority() -> None:
-    """Yield the CPU to the writer: mapping has a queue of pages in front of it, while each
-    page's write (this process's parent and its PostgreSQL backend) is one serial chain."""
+def start_worker() -> None:
+    """Set up one mapping process: a lower CPU priority, and an end with its sync.
+
+    The priority yields the CPU to the writer: mapping has a queue of pages in front of it,
+    while each page's write (the sync process and its PostgreSQL backend) is one serial
+    chain. And a worker must not outlive a sync killed with SIGKILL: it would wait on its
+    task queue forever (it holds both ends of that pipe), and keep the forkserver alive.
+    """
     os.nice(WORKER_NICENESS)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()  # returns once the sync process is gone, however it ended
+    os._exit(1)
 
 
 def prepare(job: PageJob) -> PageWrite:
