@@ -20,7 +20,7 @@ from canonry.http.errors import (
     excerpt,
 )
 from canonry.http.retry import RETRYABLE_STATUS, parse_retry_after
-from canonry.sdk.paths import get_path, is_array
+from canonry.sdk.paths import get_path, is_array, is_object
 
 
 class Retryable(Exception):  # noqa: N818 - control flow between classify and client only
@@ -93,7 +93,7 @@ def decode(
 
 def _is_error_body(payload: Any, records_path: str | None) -> bool:
     """A JSON object with a truthy ``error``/``errors`` and no records where they belong."""
-    if not isinstance(payload, simdjson.Object | dict):
+    if not is_object(payload):
         return False
     if not (payload.get("error") or payload.get("errors")):
         return False

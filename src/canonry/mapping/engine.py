@@ -168,14 +168,6 @@ def _cursor_reader(stream: Stream) -> Callable[[Any], dt.datetime | None]:
         raw = read(record) if isinstance(record, dict) else None
         if raw is None:
             return None
-        if type(raw) is str:  # the usual case, ISO 8601 with an offset: no helper needed
-            try:
-                value = dt.datetime.fromisoformat(raw)
-            except ValueError:
-                pass
-            else:
-                if value.tzinfo is not None:
-                    return value.astimezone(dt.UTC)
         try:
             return parse_datetime(raw, field=field_name)
         except MappingError:

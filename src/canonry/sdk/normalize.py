@@ -87,6 +87,14 @@ def parse_datetime(
     says ``"s"`` or ``"ms"``, epoch numbers (or numeric strings). Naive times in a DST gap
     shift forward; ambiguous ones take the earlier instant (see :func:`localize`).
     """
+    if unit is None and type(value) is str:  # the usual case, ISO 8601 with an offset
+        try:
+            fast = dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if fast.tzinfo is not None:
+                return fast.astimezone(UTC)
     if isinstance(value, dt.datetime):
         parsed = value
     elif unit is not None and not isinstance(value, dt.date):

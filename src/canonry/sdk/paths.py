@@ -42,6 +42,11 @@ def path_getter(path: str) -> Callable[[Any], Any]:
     return one
 
 
+def is_object(value: Any) -> bool:
+    """A JSON object: a decoded dict, or the lazy object of a page only peeked at."""
+    return isinstance(value, _OBJECTS)
+
+
 def is_array(value: Any) -> TypeGuard[Sequence[Any]]:
     """A JSON array: a decoded list, or the lazy array of a page only peeked at."""
     return isinstance(value, list | Array)
