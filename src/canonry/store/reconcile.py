@@ -42,6 +42,11 @@ async def reconcile(
         (seen_run, stream),
     )
     await conn.execute("ANALYZE seen_ids")
+    # The entity table may have no statistics yet (a first refresh follows its bulk load
+    # within autovacuum's delay): PostgreSQL 15 then guessed a few hundred rows and chose a
+    # nested-loop anti-join, over ten minutes for 200,000 rows. A hash join is right at any
+    # size; SET LOCAL ends with this transaction.
+    await conn.execute("SET LOCAL enable_nestloop = off")
     cur = await conn.execute(
         sql.SQL(
             "WITH gone AS ("
