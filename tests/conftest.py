@@ -35,7 +35,7 @@ def _with_db(url: str, dbname: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """URL of a PostgreSQL server for the session: the embedded one Canonry starts itself."""
     configure_logging("WARNING")
     home = tmp_path_factory.mktemp("pg-home")
