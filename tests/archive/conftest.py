@@ -38,6 +38,8 @@ def sync(settings: Settings, **kw: Any) -> SyncResult:
 
 
 def do_replay(settings: Settings, **kw: Any) -> ReplayResult:
+    """A replay that reports its tables' checksums unless told otherwise."""
+    kw.setdefault("checksum", True)
     return run(settings, replay, "hr", **kw)  # type: ignore[no-any-return]
 
 

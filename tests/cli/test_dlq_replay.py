@@ -99,3 +99,7 @@ def test_replay_dry_run_then_apply_from_the_cli(
     assert applied["streams"]["employees"]["inserted"] == change["added"]
     human = cli("replay", "--connection", "hr", "--dry-run")
     assert "would change" in human.stdout
+    assert "checksum" not in human.stdout  # reading every row is opt-in
+    digests = cli("--json", "replay", "--connection", "hr", "--checksum").json()["checksums"]
+    assert set(digests) == {"employee", "department"}
+    assert cli("replay", "--connection", "hr", "--checksum").stdout.count(digests["employee"]) == 1

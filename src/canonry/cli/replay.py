@@ -24,7 +24,7 @@ app = typer.Typer(rich_markup_mode="markdown")
         "canonry replay --connection hr --dry-run",
         "canonry replay --connection hr",
         "canonry replay --connection hr --stream employees --since 2026-11-01",
-        "canonry replay --connection hr --rebuild",
+        "canonry replay --connection hr --rebuild --checksum",
     ),
 )
 def replay_command(
@@ -48,6 +48,10 @@ def replay_command(
         bool,
         typer.Option("--rebuild", help="Delete the streams' rows first and rebuild them all."),
     ] = False,
+    checksum: Annotated[
+        bool,
+        typer.Option("--checksum", help="Print a digest of each entity table (reads every row)."),
+    ] = False,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -62,7 +66,7 @@ def replay_command(
     Use it after changing a mapping: rows and their provenance (mapping version) are
     updated. `--dry-run` replays inside a transaction that is rolled back and reports the
     entities and fields that would change. Pages are replayed in the order they were stored,
-    so the same archive and mapping always give the same tables (see the checksums).
+    so the same archive and mapping always give the same tables (`--checksum` shows it).
     """
     state = cli_context(ctx)
     out = state.output
@@ -72,7 +76,7 @@ def replay_command(
         with SyncProgress.shown(out.err, enabled=not out.json) as progress:
             return await replay(
                 db, connection, streams=streams or None, since=when, dry_run=dry_run,
-                rebuild=rebuild, progress=progress,
+                rebuild=rebuild, checksum=checksum, progress=progress,
                 workers=state.settings.workers_for(replay=True) if workers is None else workers,
             )  # fmt: skip
 
