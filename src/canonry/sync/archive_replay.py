@@ -16,20 +16,18 @@ from typing import Any
 
 import structlog
 
-from canonry.errors import CanonryError, ConfigError
+from canonry.errors import CanonryError
 from canonry.resolve import ResolutionResult
 from canonry.sdk.connector import Connector, Stream
-from canonry.sdk.registry import get_connector
 from canonry.store import Database
 from canonry.store.archive import iter_archived
 from canonry.store.compare import EntityDiff, delete_stream_rows, diff, snapshot
 from canonry.store.compare import checksum as table_checksum
-from canonry.store.connections import get_connection, load_config
 from canonry.store.database import Conn
 from canonry.store.page import PageWrite
-from canonry.store.runs import finish_run, start_run
+from canonry.store.runs import finish_run
 from canonry.store.writer import PageWriter, register_mapping
-from canonry.sync.engine import Progress, StreamProgress, resolve_touched
+from canonry.sync.engine import Progress, StreamProgress, open_run, resolve_touched
 from canonry.sync.pipeline import run_pipeline
 from canonry.sync.pool import PagePreparer
 from canonry.sync.worker import PageJob
@@ -90,11 +88,9 @@ async def replay(
     """
     started = time.monotonic()
     async with await db.connect(autocommit=True) as lock_conn, await db.connect() as conn:
-        record = await get_connection(lock_conn, connection)
-        connector = get_connector(record.connector)
-        config = await load_config(lock_conn, db.secrets, record, connector.config)
-        selected = _select(connector, streams)
-        run_id = await start_run(lock_conn, record.id, "replay", [s.name for s in selected])
+        record, connector, config, selected, run_id = await open_run(
+            db, lock_conn, connection, streams, "replay"
+        )
         result = ReplayResult(run_id, connection, dry_run, "running", 0.0)
         ctx = _Replay(
             conn, lock_conn, connector, record.id, connection, config.timezone, run_id,
@@ -118,13 +114,6 @@ async def replay(
                 stats={"dry_run": dry_run, "rebuild": rebuild},
             )  # fmt: skip
     return result
-
-
-def _select(connector: Connector[Any], names: list[str] | None) -> list[Stream]:
-    try:
-        return [connector.stream(n) for n in names] if names else list(connector.streams)
-    except KeyError as exc:
-        raise ConfigError(str(exc.args[0])) from None
 
 
 async def _replay_stream(

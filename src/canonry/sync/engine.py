@@ -32,7 +32,12 @@ from canonry.sdk.connector import ConnectionConfig, Connector, Stream
 from canonry.sdk.pagination import Params
 from canonry.sdk.registry import get_connector
 from canonry.store import Database
-from canonry.store.connections import get_connection, load_config, update_secret
+from canonry.store.connections import (
+    ConnectionRecord,
+    get_connection,
+    load_config,
+    update_secret,
+)
 from canonry.store.database import Conn
 from canonry.store.page import PageWrite
 from canonry.store.reconcile import forget_stale, reconcile
@@ -116,12 +121,10 @@ async def run_sync(
         raise ConfigError("--restart starts full refreshes over; use it with --full")
     started = time.monotonic()
     async with await db.connect(autocommit=True) as lock_conn, await db.connect() as conn:
-        record = await get_connection(lock_conn, connection)
-        connector = get_connector(record.connector)
-        config = await load_config(lock_conn, db.secrets, record, connector.config)
-        selected = _select(connector, streams)
         mode = "full" if full else "incremental"
-        run_id = await start_run(lock_conn, record.id, mode, [s.name for s in selected])
+        record, connector, config, selected, run_id = await open_run(
+            db, lock_conn, connection, streams, mode
+        )
         await forget_stale(lock_conn, record.id)
         result = SyncResult(run_id, connection, mode, "running", 0.0, {}, {})
         structlog.contextvars.bind_contextvars(connection=connection, sync_run_id=run_id)
@@ -185,13 +188,23 @@ class _Run:
     restart: bool = False
 
 
-def _select(connector: Connector[Any], names: list[str] | None) -> list[Stream]:
-    if not names:
-        return list(connector.streams)
+async def open_run(
+    db: Database, lock_conn: Conn, connection: str, streams: list[str] | None, mode: str
+) -> tuple[ConnectionRecord, Connector[Any], ConnectionConfig, list[Stream], int]:
+    """Load a connection, its connector, config and selected streams; start its run.
+
+    The run holds ``lock_conn``'s advisory lock: syncs and replays of one connection never
+    overlap.
+    """
+    record = await get_connection(lock_conn, connection)
+    connector = get_connector(record.connector)
+    config = await load_config(lock_conn, db.secrets, record, connector.config)
     try:
-        return [connector.stream(n) for n in names]
+        selected = [connector.stream(n) for n in streams] if streams else list(connector.streams)
     except KeyError as exc:
         raise ConfigError(str(exc.args[0])) from None
+    run_id = await start_run(lock_conn, record.id, mode, [s.name for s in selected])
+    return record, connector, config, selected, run_id
 
 
 def _client(
