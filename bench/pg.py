@@ -30,6 +30,7 @@ class BenchServer:
     """
 
     def __init__(self, home: Path) -> None:
+        self._home = home
         self._server: Any = start_embedded(home)
         self.url = embedded_url(self._server)
         with psycopg.connect(self.url, autocommit=True) as conn:
@@ -45,6 +46,11 @@ class BenchServer:
 
     def __repr__(self) -> str:
         return f"<BenchServer {self.url}>"
+
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (its backends are its children)."""
+        return int((self._home / "pg" / "postmaster.pid").read_text().split()[0])
 
     def version(self) -> str:
         with psycopg.connect(self.url) as conn:

@@ -14,6 +14,7 @@ process, of the PostgreSQL server and of the sandbox during the step say who was
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import importlib
 import shutil
@@ -116,58 +117,66 @@ def install_timers() -> list[str]:
     return missing
 
 
-def _cpu(proc: psutil.Process) -> float:
-    """CPU seconds of a process, plus those of its children (exited and alive)."""
+def _cpu(proc: psutil.Process) -> float | None:
     try:
         t = proc.cpu_times()
-        total = t.user + t.system + t.children_user + t.children_system
-        for child in proc.children():
-            c = child.cpu_times()
-            total += c.user + c.system
-    except psutil.NoSuchProcess:
-        return 0.0
-    return total
+    except psutil.Error:
+        return None
+    return t.user + t.system
 
 
-class _WorkerCPU(threading.Thread):
-    """Samples the CPU seconds of the mapping workers (grandchildren, via the forkserver)
-    while they live: the pool is gone before the step returns, and nobody waits for them."""
+class _CPUSampler(threading.Thread):
+    """CPU seconds of each process group during the step, sampled by pid every 50 ms.
 
-    def __init__(self) -> None:
+    Per pid, not per parent: backends and mapping workers come and go during a step, and a
+    parent's ``children_*`` times only count children it has reaped. A process that ends
+    between two samples loses at most its last 50 ms.
+    """
+
+    def __init__(self, sandbox: int, postmaster: int) -> None:
         super().__init__(daemon=True)
-        self.seen: dict[int, float] = {}
+        self._sandbox, self._postmaster = sandbox, postmaster
+        self._base: dict[int, float] = {}
+        self._last: dict[int, tuple[str, float]] = {}
         self._done = threading.Event()
+        self._sample(baseline=True)
+
+    def _groups(self) -> list[tuple[str, psutil.Process]]:
+        me = psutil.Process()
+        out = [("client (this process)", me)]
+        for proc in me.children(recursive=True):
+            if proc.pid == self._sandbox:
+                out.append(("sandbox", proc))
+            else:
+                out.append(("mapping workers", proc))  # and the forkserver that starts them
+        with contextlib.suppress(psutil.Error):
+            pm = psutil.Process(self._postmaster)
+            out += [("postgresql (all)", p) for p in (pm, *pm.children())]
+        return out
+
+    def _sample(self, *, baseline: bool = False) -> None:
+        for group, proc in self._groups():
+            seconds = _cpu(proc)
+            if seconds is None:
+                continue
+            if baseline:
+                self._base[proc.pid] = seconds
+            self._last[proc.pid] = (group, seconds)
 
     def run(self) -> None:
-        me = psutil.Process()
-        while not self._done.wait(0.1):
-            direct = {c.pid for c in me.children()}
-            for proc in me.children(recursive=True):
-                if proc.pid in direct:
-                    continue
-                try:
-                    t = proc.cpu_times()
-                except psutil.NoSuchProcess:
-                    continue
-                self.seen[proc.pid] = t.user + t.system
+        while not self._done.wait(0.05):
+            self._sample()
 
-    def total(self) -> float:
+    def totals(self) -> dict[str, float]:
         self._done.set()
         self.join()
-        return sum(self.seen.values())
-
-
-def _postmaster() -> psutil.Process:
-    """The PostgreSQL server process: backends are its children."""
-    for proc in psutil.process_iter(["name"]):
-        parent = proc.parent()
-        if proc.info["name"] == "postgres" and (parent is None or parent.name() != "postgres"):
-            return proc
-    raise RuntimeError("no PostgreSQL server process found")
-
-
-def _cpu_now(procs: dict[str, psutil.Process]) -> dict[str, float]:
-    return {who: _cpu(proc) for who, proc in procs.items()}
+        self._sample()
+        out = dict.fromkeys(
+            ("client (this process)", "postgresql (all)", "sandbox", "mapping workers"), 0.0
+        )
+        for pid, (group, seconds) in self._last.items():
+            out[group] += seconds - self._base.get(pid, 0.0)
+        return out
 
 
 def report(
@@ -218,22 +227,12 @@ def main(argv: list[str] | None = None) -> None:
         if args.replay:
             canonry_step(job)  # the archive to replay, not profiled
         missing = install_timers()
-        procs = {
-            "client (this process)": psutil.Process(),
-            "postgresql (all)": _postmaster(),
-            "sandbox": psutil.Process(sandbox.pid),
-        }
-        before = _cpu_now(procs)
-        workers = _WorkerCPU()
-        workers.start()
+        sampler = _CPUSampler(sandbox.pid, server.pid)
+        sampler.start()
         result = replay_step(job) if args.replay else canonry_step(job)
-        after = _cpu_now(procs)
-        after["mapping workers"] = workers.total()
-        before["mapping workers"] = 0.0
+        cpu = sampler.totals()
         what = "replay" if args.replay else "full sync (run_sync"
-        report(
-            result.seconds, {k: after[k] - before[k] for k in before}, missing, args.workers, what
-        )
+        report(result.seconds, cpu, missing, args.workers, what)
     finally:
         sandbox.stop()
         server.stop()
