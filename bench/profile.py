@@ -56,6 +56,8 @@ PATCHES = (
      "of write: seen ids + checkpoint [wall]"),
     ("  count", "canonry.store.writer", "PageWriter._count", "async",
      "of write: run counters + watermark [wall]"),
+    ("reconcile", "canonry.sync.engine", "reconcile", "async",
+     "unseen rows -> deleted, at the walk's end (nothing overlaps it) [wall]"),
     ("wait", "canonry.sync.pipeline", "_next", "async",
      "writer waits for the next prepared page (overlaps writing)"),
 )  # fmt: skip

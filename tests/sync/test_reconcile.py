@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 import pytest
+from structlog.testing import capture_logs
 
 from canonry.config import Settings
 from canonry.errors import ConfigError
+from canonry.observability import configure_logging
 from canonry.sandbox import FaultConfig, HRSandbox
 from canonry.store import open_database
 from canonry.sync import StreamProgress, SyncResult, run_sync
@@ -24,6 +27,17 @@ def sync(settings: Settings, **kw: Any) -> SyncResult:
             return await run_sync(db, "hr", **kw)
 
     return asyncio.run(go())
+
+
+@contextmanager
+def _events() -> Iterator[list[MutableMapping[str, Any]]]:
+    """The sync's log events at INFO (the suite logs at WARNING)."""
+    configure_logging("INFO")
+    try:
+        with capture_logs() as logs:
+            yield logs
+    finally:
+        configure_logging("WARNING")
 
 
 def _url(settings: Settings) -> str:
@@ -110,3 +124,61 @@ def test_a_full_sync_stopped_after_its_walk_only_reconciles_when_run_again(
     assert left == (0, 0)
     with pytest.raises(ConfigError, match="use it with --full"):
         sync(settings, restart=True)
+
+
+def test_a_first_full_sync_has_nothing_to_compare(
+    settings: Settings, serve: Callable[[HRSandbox], str]
+) -> None:
+    """Every row of a first full sync was written by it: no anti-join; a later refresh
+    of rows it did not write compares them all, and deletes what vanished."""
+    sb = HRSandbox(
+        seed=5, employees=500, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+        faults=FaultConfig(), tombstones=False,
+    )  # fmt: skip
+    asyncio.run(register(settings, "hr", serve(sb), page_size=200))
+    with _events() as logs:
+        first = sync(settings, full=True)
+    skipped = {e["stream"] for e in logs if e["event"] == "reconcile.skipped"}
+    assert skipped == {"departments", "employees"}
+    assert first.totals.deleted == 0
+    gone = sb.mutate(deletes=7)["deleted"]
+    with _events() as logs:
+        again = sync(settings, full=True)
+    assert not [e for e in logs if e["event"] == "reconcile.skipped"]
+    assert again.streams["employees"].counts.deleted == len(gone)
+    assert_store_matches_truth(_url(settings), sb, "hr")
+
+
+def test_rows_another_run_wrote_during_a_refresh_are_still_compared(
+    settings: Settings, serve: Callable[[HRSandbox], str]
+) -> None:
+    """A refresh begun on an empty store, stopped after one page; an incremental run writes
+    the rest; records vanish; the resumed refresh must delete those it did not see."""
+    sb = HRSandbox(
+        seed=6, employees=600, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+        faults=FaultConfig(), tombstones=False,
+    )  # fmt: skip
+    asyncio.run(register(settings, "hr", serve(sb), page_size=200))
+
+    def stop_after_one_page(p: StreamProgress) -> None:
+        if p.stream == "employees" and p.pages == 1 and not p.done:
+            raise ConfigError("stopped by the test after one page")
+
+    with pytest.raises(ConfigError, match="stopped by the test"):
+        sync(settings, full=True, progress=stop_after_one_page)
+    with psycopg.connect(_url(settings)) as conn:
+        seen_first = {r[0] for r in conn.execute("SELECT source_id FROM canonry.employee")}
+    assert len(seen_first) == 200
+    assert sync(settings).totals.inserted == 400  # the rest, written by another run
+    gone = set(sb.mutate(deletes=60)["deleted"])
+    unseen = gone - seen_first  # seen before the stop, the others count as present
+    assert unseen
+    with _events() as logs:
+        resumed = sync(settings, full=True)
+    assert not [e for e in logs if e["event"] == "reconcile.skipped" and e["stream"] == "employees"]
+    assert resumed.streams["employees"].counts.deleted == len(unseen)
+    with psycopg.connect(_url(settings)) as conn:
+        deleted = {
+            r[0] for r in conn.execute("SELECT source_id FROM canonry.employee WHERE deleted")
+        }
+    assert deleted == unseen

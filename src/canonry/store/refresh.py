@@ -45,11 +45,12 @@ class RefreshStep:
 async def begin_refresh(conn: Conn, connection_id: int, stream: str, run_id: int) -> Refresh:
     """The stream's unfinished refresh (claimed by ``run_id``), or a new one begun by it."""
     cur = await conn.execute(
-        "INSERT INTO canonry.refresh_checkpoints (connection_id, stream, refresh_run_id,"
-        " sync_run_id) VALUES (%s, %s, %s, %s) ON CONFLICT (connection_id, stream) DO UPDATE"
-        " SET sync_run_id = EXCLUDED.sync_run_id, updated_at = now()"
+        "INSERT INTO canonry.refresh_checkpoints AS k (connection_id, stream, refresh_run_id,"
+        " sync_run_id, runs) VALUES (%(c)s, %(s)s, %(run)s, %(run)s, ARRAY[%(run)s]::bigint[])"
+        " ON CONFLICT (connection_id, stream) DO UPDATE SET sync_run_id = EXCLUDED.sync_run_id,"
+        " runs = k.runs || EXCLUDED.sync_run_id, updated_at = now()"
         " RETURNING refresh_run_id, next_params, complete, pages",
-        (connection_id, stream, run_id, run_id),
+        {"c": connection_id, "s": stream, "run": run_id},
     )
     row = await cur.fetchone()
     assert row is not None
