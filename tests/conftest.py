@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import psycopg
 import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
+from structlog.testing import capture_logs
 
 from canonry.config import Settings, load_settings
 from canonry.connectors.sandbox_hr import SandboxHRConfig
@@ -112,6 +114,17 @@ def serve() -> Iterator[Callable[[HRSandbox], str]]:
     yield start
     for srv in servers:
         srv.__exit__(None, None, None)
+
+
+@contextmanager
+def log_events() -> Iterator[list[MutableMapping[str, Any]]]:
+    """Canonry's log events at INFO, captured (the suite logs at WARNING)."""
+    configure_logging("INFO")
+    try:
+        with capture_logs() as logs:
+            yield logs
+    finally:
+        configure_logging("WARNING")
 
 
 def hr_config(url: str, **overrides: Any) -> SandboxHRConfig:

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 import pytest
-from structlog.testing import capture_logs
 
 from canonry.config import Settings
 from canonry.errors import ConfigError
-from canonry.observability import configure_logging
 from canonry.sandbox import FaultConfig, HRSandbox
 from canonry.store import open_database
 from canonry.sync import StreamProgress, SyncResult, run_sync
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, register
+from tests.conftest import CLIENT_ID, CLIENT_SECRET, log_events, register
 from tests.truth import assert_store_matches_truth
 
 
@@ -27,17 +24,6 @@ def sync(settings: Settings, **kw: Any) -> SyncResult:
             return await run_sync(db, "hr", **kw)
 
     return asyncio.run(go())
-
-
-@contextmanager
-def _events() -> Iterator[list[MutableMapping[str, Any]]]:
-    """The sync's log events at INFO (the suite logs at WARNING)."""
-    configure_logging("INFO")
-    try:
-        with capture_logs() as logs:
-            yield logs
-    finally:
-        configure_logging("WARNING")
 
 
 def _url(settings: Settings) -> str:
@@ -136,13 +122,13 @@ def test_a_first_full_sync_has_nothing_to_compare(
         faults=FaultConfig(), tombstones=False,
     )  # fmt: skip
     asyncio.run(register(settings, "hr", serve(sb), page_size=200))
-    with _events() as logs:
+    with log_events() as logs:
         first = sync(settings, full=True)
     skipped = {e["stream"] for e in logs if e["event"] == "reconcile.skipped"}
     assert skipped == {"departments", "employees"}
     assert first.totals.deleted == 0
     gone = sb.mutate(deletes=7)["deleted"]
-    with _events() as logs:
+    with log_events() as logs:
         again = sync(settings, full=True)
     assert not [e for e in logs if e["event"] == "reconcile.skipped"]
     assert again.streams["employees"].counts.deleted == len(gone)
@@ -173,7 +159,7 @@ def test_rows_another_run_wrote_during_a_refresh_are_still_compared(
     gone = set(sb.mutate(deletes=60)["deleted"])
     unseen = gone - seen_first  # seen before the stop, the others count as present
     assert unseen
-    with _events() as logs:
+    with log_events() as logs:
         resumed = sync(settings, full=True)
     assert not [e for e in logs if e["event"] == "reconcile.skipped" and e["stream"] == "employees"]
     assert resumed.streams["employees"].counts.deleted == len(unseen)

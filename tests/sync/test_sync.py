@@ -12,8 +12,8 @@ from canonry.config import Settings
 from canonry.errors import AuthError, NotFoundError, TransientSourceError
 from canonry.sandbox import HRSandbox
 from canonry.store import open_database
-from canonry.sync import SyncResult, run_sync
-from tests.conftest import register
+from canonry.sync import StreamProgress, SyncResult, run_sync
+from tests.conftest import log_events, register
 from tests.truth import assert_store_matches_truth, stored
 
 
@@ -155,3 +155,30 @@ def test_a_dead_source_fails_the_run_with_its_error(
         sync(settings)
     rows = stored(settings.database_url.get_secret_value(), "employee", "hr")  # type: ignore[union-attr]
     assert rows == {}
+
+
+def test_a_record_seen_twice_in_a_first_sync_is_upserted(
+    settings: Settings, hr_sandbox: Callable[..., HRSandbox], serve: Callable[[HRSandbox], str]
+) -> None:
+    """Records updated during a first sync come back on a later page of the same walk.
+
+    By then the writer inserts plainly (every earlier page was new rows): the page that
+    meets a stored row must be written again with the upsert, and end as the source has it.
+    """
+    sb = hr_sandbox(employees=3000)
+    asyncio.run(register(settings, "hr", serve(sb), page_size=100))
+    moved: list[str] = []
+
+    def update_some(p: StreamProgress) -> None:
+        if p.stream == "employees" and p.pages == 2 and not moved:
+            moved.extend(sb.mutate(updates=300)["updated"])  # to the end of the feed
+
+    with log_events() as logs:
+        result = sync(settings, progress=update_some)
+    counts = result.streams["employees"].counts
+    rewritten = [e for e in logs if e["event"] == "page.rewritten"]
+    assert moved
+    assert counts.updated > 0, "no page met a row stored earlier in the walk"
+    assert (counts.inserted, counts.fetched) == (3000, 3000 + counts.updated)
+    assert rewritten, "the plain INSERT never met a stored row"
+    assert_store_matches_truth(settings.database_url.get_secret_value(), sb, "hr")  # type: ignore[union-attr]

@@ -3,7 +3,10 @@ and run counters, all in one transaction. A crash at any instant leaves all of i
 
 Rows go through binary COPY into a session temp table, then one
 ``INSERT ... ON CONFLICT DO UPDATE ... WHERE <something changed>``: unchanged rows are not
-rewritten (no dead tuples) and stale versions never overwrite newer ones.
+rewritten (no dead tuples) and stale versions never overwrite newer ones. While a stream's
+pages bring only new records (a first sync), a plain ``INSERT`` replaces the upsert: it
+skips the speculative insertion, about 1.5 ms of PostgreSQL's CPU per 1,000 rows. The first
+page that meets a stored row fails it, and is written again with the upsert.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import datetime as dt
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from psycopg import sql
+import structlog
+from psycopg import errors, sql
 from psycopg.types.json import Jsonb
 
 from canonry.archive import ArchivedPage
@@ -24,6 +28,8 @@ from canonry.store.database import Conn
 from canonry.store.page import PageWrite
 from canonry.store.refresh import RefreshStep, record_step
 from canonry.store.schema import column_types, table_name
+
+log = structlog.get_logger("canonry.sync")
 
 
 @dataclass
@@ -68,7 +74,12 @@ class PageWriter:
         self._mapping_version = mapping_version
         self._stage = sql.Identifier(f"stage_{table_name(entity)}")
         self._open_dead_letters = True
-        self._upsert: sql.Composed | bytes = self._upsert_sql()
+        self._upsert: sql.Composed | bytes = self._upsert_sql(conflicts=True)
+        self._insert: sql.Composed | bytes = self._upsert_sql(conflicts=False)
+        # Set by a page that inserted every one of its rows; cleared for good by a page
+        # whose plain INSERT met a stored row. A replay's rows are all stored already.
+        self._inserting = False
+        self._may_insert = not replay
         self._copy: sql.Composed | bytes = sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(
             self._stage
         )
@@ -104,6 +115,7 @@ class PageWriter:
         await self._conn.commit()
         # Rendered once: composing them costs more per page than sending them.
         self._upsert = self._as_bytes(self._upsert)
+        self._insert = self._as_bytes(self._insert)
         self._copy = self._as_bytes(self._copy)
 
     def _as_bytes(self, query: sql.Composed | bytes) -> bytes:
@@ -117,6 +129,17 @@ class PageWriter:
         In a full refresh, ``refresh`` moves its checkpoint and seen ids in the same
         transaction, so a resumed refresh starts exactly after the pages stored.
         """
+        if self._inserting:
+            try:
+                return await self._write(page, watermark, refresh)
+            except errors.UniqueViolation:  # rolled back whole: write it again, upserting
+                self._inserting = self._may_insert = False
+                log.info("page.rewritten", stream=self._stream, why="a row was stored already")
+        return await self._write(page, watermark, refresh)
+
+    async def _write(
+        self, page: PageWrite, watermark: dt.datetime | None, refresh: RefreshStep | None
+    ) -> PageCounts:
         counts = PageCounts(fetched=page.fetched, dead_lettered=len(page.dead))
         # A replay runs inside its own outer transaction: a savepoint per page would only add
         # round trips, and make every per-page TRUNCATE of the stage create a new file.
@@ -194,16 +217,17 @@ class PageWriter:
         async with self._conn.cursor() as cur:
             async with cur.copy(self._copy) as copy:
                 await copy.write(page.copy_payload)
-            await cur.execute(
-                self._upsert,
-                {
-                    "connection_id": self._connection_id,
-                    "page_id": page_id,
-                    "mapping_version": self._mapping_version,
-                    "observed_at": page.observed_at,
-                    "run_id": self._run_id,
-                },
-            )
+            params = {
+                "connection_id": self._connection_id,
+                "page_id": page_id,
+                "mapping_version": self._mapping_version,
+                "observed_at": page.observed_at,
+                "run_id": self._run_id,
+            }
+            if self._inserting:
+                await cur.execute(self._insert, params)
+                return cur.rowcount, 0
+            await cur.execute(self._upsert, params)
             result = await cur.fetchone()
             if self._replay:
                 # A replay writes every page inside one outer transaction, so ON COMMIT
@@ -212,18 +236,31 @@ class PageWriter:
                 # dead tuples would still be scanned by every later page.
                 await cur.execute(sql.SQL("TRUNCATE {}").format(self._stage))
         assert result is not None
-        return int(result[0]), int(result[1])
+        inserted, updated = int(result[0]), int(result[1])
+        self._inserting = self._may_insert and inserted == len(page.row_ids)
+        return inserted, updated
 
-    def _upsert_sql(self) -> sql.Composed:
+    def _upsert_sql(self, *, conflicts: bool) -> sql.Composed:
+        """The upsert, or (``conflicts=False``) its plain INSERT for rows not stored yet."""
         columns = entity_columns(self._entity)
         ident = [sql.Identifier(c) for c in columns]
         compared = [c for c in columns if c != "source_id"] + ["mapping_version"]
         prov = ["raw_page_id", "record_index", "observed_at", "sync_run_id"]
-        return sql.SQL(
-            "WITH up AS ("
-            " INSERT INTO canonry.{table} AS t (connection_id, {cols}, mapping_version, {prov})"
+        insert = sql.SQL(
+            "INSERT INTO canonry.{table} AS t (connection_id, {cols}, mapping_version, {prov})"
             " SELECT %(connection_id)s, {scols}, %(mapping_version)s, %(page_id)s, s.record_index,"
             "  %(observed_at)s, %(run_id)s FROM {stage} s"
+        ).format(
+            table=sql.Identifier(table_name(self._entity)),
+            cols=sql.SQL(", ").join(ident),
+            prov=sql.SQL(", ").join(map(sql.Identifier, prov)),
+            scols=sql.SQL(", ").join(sql.SQL("s.{}").format(i) for i in ident),
+            stage=self._stage,
+        )
+        if not conflicts:
+            return insert
+        return sql.SQL(
+            "WITH up AS ({insert}"
             " ON CONFLICT (connection_id, source_id) DO UPDATE SET {sets}"
             " WHERE ({old}) IS DISTINCT FROM ({new})"
             "  AND (t.source_updated_at IS NULL OR EXCLUDED.source_updated_at IS NULL"
@@ -231,11 +268,7 @@ class PageWriter:
             " RETURNING (xmax = 0) AS inserted)"
             " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
         ).format(
-            table=sql.Identifier(table_name(self._entity)),
-            cols=sql.SQL(", ").join(ident),
-            prov=sql.SQL(", ").join(map(sql.Identifier, prov)),
-            scols=sql.SQL(", ").join(sql.SQL("s.{}").format(i) for i in ident),
-            stage=self._stage,
+            insert=insert,
             sets=sql.SQL(", ").join(
                 sql.SQL("{c} = EXCLUDED.{c}").format(c=sql.Identifier(c))
                 for c in (*compared, *prov)
