@@ -37,6 +37,7 @@ class PagePreparer:
         self._after = after_pages
         self._seen = 0
         self._pool: ProcessPoolExecutor | None = None
+        self._context: multiprocessing.context.ForkServerContext | None = None
         self._warming: list[Future[None]] = []
         self._used = False
 
@@ -73,12 +74,12 @@ class PagePreparer:
     def _ready_pool(self) -> ProcessPoolExecutor | None:
         """The pool once all its workers are up; starts it when the stream proves large."""
         if self._pool is None and self._workers > 0:
-            if self._seen > min(FORKSERVER_AFTER_PAGES, self._after):
-                _start_forkserver()
-            if self._seen <= self._after:
+            if self._context is None and self._seen > min(FORKSERVER_AFTER_PAGES, self._after):
+                self._context = _start_forkserver()
+            if self._context is None or self._seen <= self._after:
                 return None
             self._pool = ProcessPoolExecutor(
-                max_workers=self._workers, mp_context=_start_forkserver(), initializer=start_worker
+                max_workers=self._workers, mp_context=self._context, initializer=start_worker
             )
             _widen_pipes(self._pool)
             self._warming = [self._pool.submit(warm) for _ in range(self._workers)]
@@ -88,7 +89,10 @@ class PagePreparer:
 
 
 def _start_forkserver() -> multiprocessing.context.ForkServerContext:
-    """The forkserver context, its server started (once per process; it does not wait)."""
+    """The forkserver context, its server started (it does not wait for the imports).
+
+    Once per preparer is enough: the executor checks the server again when it spawns.
+    """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["canonry.sync.worker"])
     multiprocessing.forkserver.ensure_running()
