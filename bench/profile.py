@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import psycopg
 from cryptography.fernet import Fernet
 
 from bench.canonry_steps import canonry_step, replay_step
@@ -181,9 +182,24 @@ class _CPUSampler(threading.Thread):
         return out
 
 
+def _wal_lsn(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def _wal_since(url: str, lsn: str) -> int:
+    """Bytes of WAL the server wrote since ``lsn`` (every database, background included)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", (lsn,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def report(
     wall: float, cpu: dict[str, float], missing: list[str], workers: int = 0,
-    what: str = "full sync (run_sync",
+    what: str = "full sync (run_sync", wal_bytes: int | None = None,
 ) -> None:  # fmt: skip
     print(f"\nCanonry {what}, workers={workers}), wall {wall:.2f} s")
     print(f"{'stage':<8} {'seconds':>8} {'share':>6} {'calls':>7}  what")
@@ -201,6 +217,8 @@ def report(
         print(f"  {who:<22} {seconds:7.2f} s  ({seconds / wall:5.1%} of one core)")
     total = sum(cpu.values())
     print(f"  {'all':<22} {total:7.2f} s  ({total / wall:5.1%} of one core)")
+    if wal_bytes is not None:
+        print(f"\nWAL written during the step: {wal_bytes / 2**20:,.1f} MB")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -229,12 +247,13 @@ def main(argv: list[str] | None = None) -> None:
         if args.replay:
             canonry_step(job)  # the archive to replay, not profiled
         missing = install_timers()
+        wal_at = _wal_lsn(url)
         sampler = _CPUSampler(sandbox.pid, server.pid)
         sampler.start()
         result = replay_step(job) if args.replay else canonry_step(job)
         cpu = sampler.totals()
         what = "replay" if args.replay else "full sync (run_sync"
-        report(result.seconds, cpu, missing, args.workers, what)
+        report(result.seconds, cpu, missing, args.workers, what, _wal_since(url, wal_at))
     finally:
         sandbox.stop()
         server.stop()
