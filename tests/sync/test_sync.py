@@ -182,3 +182,28 @@ def test_a_record_seen_twice_in_a_first_sync_is_upserted(
     assert (counts.inserted, counts.fetched) == (3000, 3000 + counts.updated)
     assert rewritten, "the plain INSERT never met a stored row"
     assert_store_matches_truth(settings.database_url.get_secret_value(), sb, "hr")  # type: ignore[union-attr]
+
+
+def test_a_refresh_of_unchanged_records_neither_locks_nor_rewrites_them(
+    settings: Settings, hr_sandbox: Callable[..., HRSandbox], serve: Callable[[HRSandbox], str]
+) -> None:
+    """Once a page shows mostly unchanged rows, the writer compares before it writes: the
+    upsert would lock every stored row it meets (a new `xmax`, a dirtied page, WAL). The
+    records updated in the source, at the end of the feed, are still written."""
+    sb = hr_sandbox(employees=2000)
+    asyncio.run(register(settings, "hr", serve(sb), page_size=200))
+    sync(settings)
+    changed = sb.mutate(updates=30)["updated"]
+    with log_events() as logs:
+        result = sync(settings, full=True)
+    counts = result.streams["employees"].counts
+    switches = [e["on"] for e in logs if e["event"] == "writer.compare"]
+    assert switches[:1] == [True], "the writer never switched to comparing first"
+    assert (counts.inserted, counts.updated) == (0, len(changed))
+    url = settings.database_url.get_secret_value()  # type: ignore[union-attr]
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM canonry.employee WHERE xmax::text <> '0'")
+        locked = row.fetchone()[0]  # type: ignore[index]
+    # The first page, upserted before the switch, and the changed rows; not the other 1,770.
+    assert locked <= 200 + len(changed)
+    assert_store_matches_truth(url, sb, "hr")

@@ -1,17 +1,18 @@
 """Writing one mapped page: archive entry, entity upsert, tombstones, dead letters, watermark
 and run counters, all in one transaction. A crash at any instant leaves all of it or none.
 
-Rows go through binary COPY into a session temp table, then one statement compares each
-staged row with its stored version and writes only what changed: unchanged rows are not
-touched (no dead tuples, no row locks, no WAL) and stale versions never overwrite newer
-ones. ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` would do the same in one pass, but it
-locks every conflicting row before its ``WHERE`` runs: a replay of 1,000 unchanged rows
-wrote 3.3 MB of WAL and dirtied 1,000 heap pages for nothing. It remains the fallback for
-rows a concurrent writer changed or inserted between the compare and the write.
+Rows go through binary COPY into a session temp table, then one
+``INSERT ... ON CONFLICT DO UPDATE ... WHERE <something changed>``: unchanged rows get no
+new version (no dead tuples) and stale versions never overwrite newer ones. The upsert
+locks every conflicting row before its ``WHERE`` runs, though: a page of 1,000 unchanged
+rows wrote 3.3 MB of WAL and dirtied 1,000 heap pages for nothing. So while pages bring
+mostly unchanged rows (a replay, a full refresh), one statement compares each staged row
+with the stored one first and writes only what changed, with the upsert as its fallback
+for rows a concurrent writer changed or inserted between the compare and the write.
 
 While a stream's pages bring only new records (a first sync), a plain ``INSERT`` replaces
-all that: it skips the compare, about 1.5 ms of PostgreSQL's CPU per 1,000 rows. The first
-page that meets a stored row fails it, and is written again the usual way.
+the upsert: it skips the speculative insertion, about 1.5 ms of PostgreSQL's CPU per 1,000
+rows. The first page that meets a stored row fails it, and is written again with the upsert.
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ class PageWriter:
         # whose plain INSERT met a stored row. A replay's rows are all stored already.
         self._inserting = False
         self._may_insert = not replay
+        # Set while most rows of recent pages were stored and unchanged (a replay's are):
+        # the compare then writes nothing for them, where the upsert would lock each one.
+        # Pages of changed rows (incremental syncs) upsert: one pass, and locks they need.
+        self._comparing = replay
         self._copy: sql.Composed | bytes = sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(
             self._stage
         )
@@ -234,10 +239,17 @@ class PageWriter:
             if self._inserting:
                 await cur.execute(self._insert, params)
                 return cur.rowcount, 0
-            await cur.execute(self._apply, params)
-            row = await cur.fetchone()
-            assert row is not None
-            inserted, updated, new, changed = (int(v) for v in row)
+            if not self._comparing:
+                await cur.execute(self._upsert, params)
+                row = await cur.fetchone()
+                assert row is not None
+                inserted, updated = int(row[0]), int(row[1])
+                new = changed = 0
+            else:
+                await cur.execute(self._apply, params)
+                row = await cur.fetchone()
+                assert row is not None
+                inserted, updated, new, changed = (int(v) for v in row)
             if inserted < new or updated < changed:
                 # Another writer inserted or changed some of these rows after the compare
                 # read them: the upsert settles them under row locks (the rest are equal).
@@ -256,6 +268,10 @@ class PageWriter:
                 # dead tuples would still be scanned by every later page.
                 await cur.execute(sql.SQL("TRUNCATE {}").format(self._stage))
         self._inserting = self._may_insert and inserted == len(page.row_ids)
+        comparing = (inserted + updated) * 2 <= len(page.row_ids)  # mostly unchanged rows
+        if comparing != self._comparing:
+            log.info("writer.compare", stream=self._stream, on=comparing)
+            self._comparing = comparing
         return inserted, updated
 
     def _apply_sql(self) -> sql.Composed:
