@@ -22,7 +22,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 import structlog
-from psycopg import errors, sql
+from psycopg import AsyncCursor, errors, sql
+from psycopg.rows import TupleRow
 from psycopg.types.json import Jsonb
 
 from canonry.archive import ArchivedPage
@@ -239,28 +240,10 @@ class PageWriter:
             if self._inserting:
                 await cur.execute(self._insert, params)
                 return cur.rowcount, 0
-            if not self._comparing:
-                await cur.execute(self._upsert, params)
-                row = await cur.fetchone()
-                assert row is not None
-                inserted, updated = int(row[0]), int(row[1])
-                new = changed = 0
+            if self._comparing:
+                inserted, updated = await self._compare_then_write(cur, params)
             else:
-                await cur.execute(self._apply, params)
-                row = await cur.fetchone()
-                assert row is not None
-                inserted, updated, new, changed = (int(v) for v in row)
-            if inserted < new or updated < changed:
-                # Another writer inserted or changed some of these rows after the compare
-                # read them: the upsert settles them under row locks (the rest are equal).
-                log.info(
-                    "page.upserted", stream=self._stream, why="rows changed under the page",
-                    missed=new - inserted + changed - updated,
-                )  # fmt: skip
-                await cur.execute(self._upsert, params)
-                more = await cur.fetchone()
-                assert more is not None
-                inserted, updated = inserted + int(more[0]), updated + int(more[1])
+                inserted, updated = await self._run_upsert(cur, params)
             if self._replay:
                 # A replay writes every page inside one outer transaction, so ON COMMIT
                 # DELETE ROWS never fires between pages: without this, each page would
@@ -273,6 +256,32 @@ class PageWriter:
             log.info("writer.compare", stream=self._stream, on=comparing)
             self._comparing = comparing
         return inserted, updated
+
+    async def _compare_then_write(
+        self, cur: AsyncCursor[TupleRow], params: dict[str, object]
+    ) -> tuple[int, int]:
+        await cur.execute(self._apply, params)
+        row = await cur.fetchone()
+        assert row is not None
+        inserted, updated, new, changed = (int(v) for v in row)
+        if inserted < new or updated < changed:
+            # Another writer inserted or changed some of these rows after the compare read
+            # them: the upsert settles them under row locks (the others are equal now).
+            log.info(
+                "page.upserted", stream=self._stream, why="rows changed under the page",
+                missed=new - inserted + changed - updated,
+            )  # fmt: skip
+            more = await self._run_upsert(cur, params)
+            inserted, updated = inserted + more[0], updated + more[1]
+        return inserted, updated
+
+    async def _run_upsert(
+        self, cur: AsyncCursor[TupleRow], params: dict[str, object]
+    ) -> tuple[int, int]:
+        await cur.execute(self._upsert, params)
+        row = await cur.fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
 
     def _apply_sql(self) -> sql.Composed:
         """Compare staged rows with stored ones once, then update by ``ctid`` and insert.
@@ -315,7 +324,7 @@ class PageWriter:
         )
 
     def _upsert_sql(self, *, conflicts: bool) -> sql.Composed:
-        """The upsert (the fallback), or (``conflicts=False``) a plain INSERT of the stage."""
+        """The upsert, or (``conflicts=False``) a plain INSERT of the stage."""
         columns = entity_columns(self._entity)
         ident = [sql.Identifier(c) for c in columns]
         compared = [c for c in columns if c != "source_id"] + ["mapping_version"]
