@@ -243,7 +243,7 @@ class PageWriter:
             if self._comparing:
                 inserted, updated = await self._compare_then_write(cur, params)
             else:
-                inserted, updated = await self._run_upsert(cur, params)
+                inserted, updated = await _counts(cur, self._upsert, params)
             if self._replay:
                 # A replay writes every page inside one outer transaction, so ON COMMIT
                 # DELETE ROWS never fires between pages: without this, each page would
@@ -260,10 +260,7 @@ class PageWriter:
     async def _compare_then_write(
         self, cur: AsyncCursor[TupleRow], params: dict[str, object]
     ) -> tuple[int, int]:
-        await cur.execute(self._apply, params)
-        row = await cur.fetchone()
-        assert row is not None
-        inserted, updated, new, changed = (int(v) for v in row)
+        inserted, updated, new, changed = await _counts(cur, self._apply, params)
         if inserted < new or updated < changed:
             # Another writer inserted or changed some of these rows after the compare read
             # them: the upsert settles them under row locks (the others are equal now).
@@ -271,17 +268,9 @@ class PageWriter:
                 "page.upserted", stream=self._stream, why="rows changed under the page",
                 missed=new - inserted + changed - updated,
             )  # fmt: skip
-            more = await self._run_upsert(cur, params)
-            inserted, updated = inserted + more[0], updated + more[1]
+            more_inserted, more_updated = await _counts(cur, self._upsert, params)
+            inserted, updated = inserted + more_inserted, updated + more_updated
         return inserted, updated
-
-    async def _run_upsert(
-        self, cur: AsyncCursor[TupleRow], params: dict[str, object]
-    ) -> tuple[int, int]:
-        await cur.execute(self._upsert, params)
-        row = await cur.fetchone()
-        assert row is not None
-        return int(row[0]), int(row[1])
 
     def _apply_sql(self) -> sql.Composed:
         """Compare staged rows with stored ones once, then update by ``ctid`` and insert.
@@ -470,6 +459,16 @@ class PageWriter:
                 "d": c.deleted, "x": c.dead_lettered,
             },
         )  # fmt: skip
+
+
+async def _counts(
+    cur: AsyncCursor[TupleRow], query: sql.Composed | bytes, params: dict[str, object]
+) -> list[int]:
+    """Run ``query``, which answers one row of counts."""
+    await cur.execute(query, params)
+    row = await cur.fetchone()
+    assert row is not None
+    return [int(v) for v in row]
 
 
 async def read_watermark(conn: Conn, connection_id: int, stream: str) -> dt.datetime | None:
