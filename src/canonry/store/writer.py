@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import Literal
 
 import structlog
 from psycopg import AsyncCursor, errors, sql
@@ -37,6 +38,7 @@ from canonry.store.refresh import RefreshStep, record_step
 from canonry.store.schema import column_types, table_name
 
 log = structlog.get_logger("canonry.sync")
+_Mode = Literal["insert", "compare", "upsert"]  # how PageWriter writes its next page
 
 
 @dataclass
@@ -84,14 +86,14 @@ class PageWriter:
         self._apply: sql.Composed | bytes = self._apply_sql()
         self._upsert: sql.Composed | bytes = self._upsert_sql(conflicts=True)
         self._insert: sql.Composed | bytes = self._upsert_sql(conflicts=False)
-        # Set by a page that inserted every one of its rows; cleared for good by a page
-        # whose plain INSERT met a stored row. A replay's rows are all stored already.
-        self._inserting = False
+        # How the next page is written, chosen from what the last one did:
+        # - "insert" after a page that inserted every row (never again once a plain INSERT
+        #   met a stored row; never in a replay, whose rows are all stored already);
+        # - "compare" after a page of mostly unchanged rows (a replay's are): the compare
+        #   writes nothing for them, where the upsert would lock each one;
+        # - "upsert" otherwise: pages of changed rows need their locks, in one pass.
+        self._mode: _Mode = "compare" if replay else "upsert"
         self._may_insert = not replay
-        # Set while most rows of recent pages were stored and unchanged (a replay's are):
-        # the compare then writes nothing for them, where the upsert would lock each one.
-        # Pages of changed rows (incremental syncs) upsert: one pass, and locks they need.
-        self._comparing = replay
         self._copy: sql.Composed | bytes = sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(
             self._stage
         )
@@ -142,11 +144,11 @@ class PageWriter:
         In a full refresh, ``refresh`` moves its checkpoint and seen ids in the same
         transaction, so a resumed refresh starts exactly after the pages stored.
         """
-        if self._inserting:
+        if self._mode == "insert":
             try:
                 return await self._write(page, watermark, refresh)
             except errors.UniqueViolation:  # rolled back whole: write it again, upserting
-                self._inserting = self._may_insert = False
+                self._mode, self._may_insert = "upsert", False
                 log.info("page.rewritten", stream=self._stream, why="a row was stored already")
         return await self._write(page, watermark, refresh)
 
@@ -237,10 +239,10 @@ class PageWriter:
                 "observed_at": page.observed_at,
                 "run_id": self._run_id,
             }
-            if self._inserting:
+            if self._mode == "insert":
                 await cur.execute(self._insert, params)
                 return cur.rowcount, 0
-            if self._comparing:
+            if self._mode == "compare":
                 inserted, updated = await self._compare_then_write(cur, params)
             else:
                 inserted, updated = await _counts(cur, self._upsert, params)
@@ -250,11 +252,15 @@ class PageWriter:
                 # upsert all the pages before it again (quadratic). TRUNCATE, not DELETE:
                 # dead tuples would still be scanned by every later page.
                 await cur.execute(sql.SQL("TRUNCATE {}").format(self._stage))
-        self._inserting = self._may_insert and inserted == len(page.row_ids)
-        comparing = (inserted + updated) * 2 <= len(page.row_ids)  # mostly unchanged rows
-        if comparing != self._comparing:
-            log.info("writer.compare", stream=self._stream, on=comparing)
-            self._comparing = comparing
+        rows = len(page.row_ids)
+        mode: _Mode = (
+            "insert" if self._may_insert and inserted == rows
+            else "compare" if (inserted + updated) * 2 <= rows  # mostly unchanged rows
+            else "upsert"
+        )  # fmt: skip
+        if (mode == "compare") != (self._mode == "compare"):
+            log.info("writer.compare", stream=self._stream, on=mode == "compare")
+        self._mode = mode
         return inserted, updated
 
     async def _compare_then_write(
