@@ -35,7 +35,7 @@ def test_demo_then_provenance_of_every_field(cli: Cli) -> None:
         assert p["connection"] == "demo-hr"
         assert p["json_path"].startswith(f"$.data[{p['record_index']}].")
         assert p["value"] == doc["entity"][field]
-        assert p["mapping_version"] == "sandbox_hr.employees@1"
+        assert p["mapping_version"] == "sandbox_hr.employees@2"
 
 
 def test_demo_shows_a_golden_employee_from_three_systems(cli: Cli) -> None:

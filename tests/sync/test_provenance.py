@@ -83,7 +83,7 @@ def test_every_field_of_every_employee_is_explained_by_its_raw_page(
         assert {p.field for p, _ in explained} == set(Employee.business_fields())
         for prov, raw in explained:
             assert prov.json_path.startswith(f"$.data[{prov.record_index}].")
-            assert prov.mapping_version == "sandbox_hr.employees@1"
+            assert prov.mapping_version == "sandbox_hr.employees@2"
             assert _same(prov.value, raw), (
                 f"{source_id}.{prov.field}: {prov.value!r} vs raw {raw!r}"
             )

@@ -98,7 +98,7 @@ def test_rebuild_from_the_archive_is_deterministic(settings: Settings, synced: H
     assert_store_matches_truth(_url(settings), synced, "hr")
 
 
-def _title_upper_v2() -> Mapping[Employee]:
+def _title_upper_next() -> Mapping[Employee]:
     old = sandbox_hr.employee
 
     def fn(record: Record, ctx: MappingContext) -> Employee:
@@ -106,15 +106,15 @@ def _title_upper_v2() -> Mapping[Employee]:
         title = entity.job_title.upper() if entity.job_title else None
         return entity.model_copy(update={"job_title": title})
 
-    return dataclasses.replace(old, version=2, fn=fn)
+    return dataclasses.replace(old, version=old.version + 1, fn=fn)
 
 
 @pytest.fixture
-def mapping_v2() -> Iterator[None]:
-    """The HR connector as if its employee mapping had changed (version 2: titles upper-case)."""
-    v2 = _title_upper_v2()
+def mapping_next() -> Iterator[None]:
+    """The HR connector as if its employee mapping had changed (titles upper-case)."""
+    changed = _title_upper_next()
     streams = tuple(
-        dataclasses.replace(s, mapping=v2) if s.name == "employees" else s
+        dataclasses.replace(s, mapping=changed) if s.name == "employees" else s
         for s in sandbox_hr.connector.streams
     )
     registry.register(dataclasses.replace(sandbox_hr.connector, streams=streams))
@@ -123,9 +123,9 @@ def mapping_v2() -> Iterator[None]:
 
 
 def test_changed_mapping_is_previewed_then_replayed_with_new_provenance(
-    settings: Settings, synced: HRSandbox, mapping_v2: None, no_network: list[Any]
+    settings: Settings, synced: HRSandbox, mapping_next: None, no_network: list[Any]
 ) -> None:
-    """A dry run shows the field changes first; the replay then applies them, stamped v2.
+    """A dry run shows the field changes first; the replay then applies them, newly stamped.
 
     Soft-deleted rows keep the values they had when deleted (``rebuild`` re-derives them).
     """
@@ -141,7 +141,7 @@ def test_changed_mapping_is_previewed_then_replayed_with_new_provenance(
     assert change.fields["mapping_version"] == live[0]  # type: ignore[index]
     with psycopg.connect(url) as conn:  # the dry run left the store as it was
         assert conn.execute(
-            "SELECT count(*) FROM canonry.employee WHERE mapping_version = 'sandbox_hr.employees@2'"
+            "SELECT count(*) FROM canonry.employee WHERE mapping_version = 'sandbox_hr.employees@3'"
         ).fetchone() == (0,)
     applied = do_replay(settings, streams=["employees"])
     assert no_network == []
@@ -157,7 +157,7 @@ def test_changed_mapping_is_previewed_then_replayed_with_new_provenance(
             "SELECT count(*) FROM canonry.employee"
             " WHERE job_title <> upper(job_title) AND NOT deleted"
         ).fetchone()
-    assert set(versions) == {"sandbox_hr.employees@2"}
+    assert set(versions) == {"sandbox_hr.employees@3"}
     assert lower == (0,)
 
 

@@ -13,12 +13,10 @@ from canonry.sdk import (
     Department,
     Employee,
     Mapping,
-    MappingContext,
-    MappingError,
     OAuth2ClientCredentials,
-    Record,
     Stream,
-    maps,
+    declare,
+    read,
 )
 from canonry.sdk import normalize as n
 
@@ -30,105 +28,51 @@ class SandboxHRConfig(ConnectionConfig):
     client_secret: SecretStr
 
 
-@maps(
+employee = declare(
     Employee,
-    version=1,
-    paths={
-        "employee_number": "employee_number",
-        "first_name": "name.first",
-        "last_name": "name.last",
-        "preferred_name": "name.preferred",
-        "email": "work_email",
-        "phone": "phone",
-        "status": "status",
-        "employment_type": "job.employment_type",
-        "job_title": "job.title",
-        "department_source_id": "department_id",
-        "manager_source_id": "manager_id",
-        "hire_date": "hire_date",
-        "termination_date": "termination_date",
-        "address_line1": "address.line1",
-        "address_city": "address.city",
-        "address_region": "address.region",
-        "address_postal_code": "address.postal_code",
-        "address_country": "address.country",
-        "salary_amount": "compensation.amount",
-        "salary_currency": "compensation.currency",
-        "salary_period": "compensation.period",
+    version=2,
+    description="HRIS employee: nested name/job/address/compensation flattened; formats "
+    "normalized.",
+    fields={
+        "source_id": read("id", str),
+        "source_updated_at": read("updated_at", n.parse_datetime),
+        "employee_number": read("employee_number", n.text),
+        "first_name": read("name.first"),
+        "last_name": read("name.last"),
+        "preferred_name": read("name.preferred", n.text),
+        "email": read("work_email", n.email),
+        "phone": read("phone", n.phone),
+        "status": read("status"),
+        "employment_type": read("job.employment_type"),
+        "job_title": read("job.title", n.text),
+        "department_source_id": read("department_id", n.strict_text),
+        "manager_source_id": read("manager_id", n.strict_text),
+        "hire_date": read("hire_date", n.parse_date),
+        "termination_date": read("termination_date", n.parse_date),
+        "address_line1": read("address.line1", n.text),
+        "address_city": read("address.city", n.text),
+        "address_region": read("address.region", n.text),
+        "address_postal_code": read("address.postal_code", n.text),
+        "address_country": read("address.country", n.country_code),
+        "salary_currency": read("compensation.currency", n.currency_code),
+        "salary_amount": read("compensation.amount", n.money_amount, using="salary_currency"),
+        "salary_period": read("compensation.period"),
     },
 )
-def employee(r: Record, ctx: MappingContext) -> Employee:
-    """HRIS employee: nested name/job/address/compensation flattened; formats normalized."""
-    name = r.get("name")
-    if not isinstance(name, dict):
-        raise MappingError(f"name: expected an object, got {name!r}", field="name", value=name)
-    job = _object(r, "job")
-    address = _object(r, "address")
-    comp = r.get("compensation") or {}
-    currency = n.currency_code(comp["currency"], field="compensation.currency") if comp else None
-    hire = r.get("hire_date")
-    term = r.get("termination_date")
-    return Employee(
-        source_id=str(r["id"]),
-        source_updated_at=n.parse_datetime(r["updated_at"], field="updated_at"),
-        employee_number=n.text(r.get("employee_number")),
-        first_name=name.get("first"),
-        last_name=name.get("last"),
-        preferred_name=n.text(name.get("preferred")),
-        email=n.email(r.get("work_email"), field="work_email"),
-        phone=n.phone(r.get("phone"), field="phone"),
-        status=r.get("status"),
-        employment_type=job.get("employment_type"),
-        job_title=n.text(job.get("title")),
-        department_source_id=n.strict_text(r.get("department_id"), field="department_id"),
-        manager_source_id=n.strict_text(r.get("manager_id"), field="manager_id"),
-        hire_date=n.parse_date(hire, field="hire_date") if hire else None,
-        termination_date=n.parse_date(term, field="termination_date") if term else None,
-        address_line1=n.text(address.get("line1")),
-        address_city=n.text(address.get("city")),
-        address_region=n.text(address.get("region")),
-        address_postal_code=n.text(address.get("postal_code")),
-        address_country=n.country_code(address.get("country"), field="address.country"),
-        salary_amount=(
-            n.money_amount(comp.get("amount"), currency, field="compensation.amount")
-            if currency
-            else None
-        ),
-        salary_currency=currency,
-        salary_period=comp.get("period") or None,
-    )
 
-
-def _object(r: Record, key: str) -> dict[str, Any]:
-    """A nested object of the record; absent or null reads as empty, anything else is refused."""
-    value = r.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise MappingError(f"{key}: expected an object, got {value!r}", field=key, value=value)
-    return value
-
-
-@maps(
+department = declare(
     Department,
-    version=1,
-    paths={
-        "name": "name",
-        "code": "code",
-        "parent_source_id": "parent_id",
-        "cost_center": "cost_center",
+    version=2,
+    description="HRIS department, with its parent as a source id.",
+    fields={
+        "source_id": read("id", str),
+        "source_updated_at": read("updated_at", n.parse_datetime),
+        "name": read("name"),
+        "code": read("code", n.text),
+        "parent_source_id": read("parent_id", n.text),
+        "cost_center": read("cost_center", n.text),
     },
 )
-def department(r: Record, ctx: MappingContext) -> Department:
-    """HRIS department, with its parent as a source id."""
-    return Department(
-        source_id=str(r["id"]),
-        source_updated_at=n.parse_datetime(r["updated_at"], field="updated_at"),
-        name=r.get("name"),
-        code=n.text(r.get("code")),
-        parent_source_id=n.text(r.get("parent_id")),
-        cost_center=n.text(r.get("cost_center")),
-    )
 
 
 def _auth(cfg: SandboxHRConfig) -> OAuth2ClientCredentials:

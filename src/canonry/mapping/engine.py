@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, get_origin
+from typing import Any, Literal, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from canonry.canonical import CanonicalEntity
 from canonry.errors import MappingError, ParseError, RecordError
+from canonry.mapping.columns import PageMapper
 from canonry.sdk.connector import Stream
-from canonry.sdk.mapping import MappingContext
+from canonry.sdk.fields import Declared
+from canonry.sdk.mapping import Mapping, MappingContext, Record
 from canonry.sdk.normalize import parse_datetime
 from canonry.sdk.paths import get_path, path_getter
 
@@ -93,6 +95,21 @@ def _row_getter(entity: type[CanonicalEntity]) -> Callable[[dict[str, Any]], tup
     return getter
 
 
+def _finisher(entity: type[CanonicalEntity]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
+    """For a row of validated values (and its index): nested models as JSON-ready data."""
+    nested = [i for i, c in enumerate(entity_columns(entity)) if _is_nested(entity, c)]
+    if not nested:
+        return None
+
+    def finish(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        out = list(row)
+        for i in nested:
+            out[i] = _jsonable(out[i])
+        return tuple(out)
+
+    return finish
+
+
 def _is_nested(entity: type[CanonicalEntity], column: str) -> bool:
     field_info = entity.model_fields.get(column)
     if field_info is None:
@@ -114,6 +131,80 @@ def _jsonable(value: Any) -> Any:
 def map_records(stream: Stream, records: list[Any], ctx: MappingContext) -> MappedRecords:
     """Map every record; each row ends with the record's index in its page.
 
+    A declared mapping (``canonry.sdk.fields``) runs a page at a time, field by field; the
+    records it cannot map cleanly, and every record of other mappings, go one at a time.
+    """
+    page = _page_mapper(stream.mapping)
+    if page is None or len(records) < _MIN_PAGE:
+        return _map_each(stream, records, ctx, range(len(records)))
+    key_of = path_getter(stream.primary_key)
+    cursor_of = _cursor_reader(stream)
+    deleted = stream.is_deleted if stream.deleted_field is not None else None
+    clean: list[Record] = []
+    indexes: list[int] = []
+    others: list[int] = []  # not objects, without a key, or tombstones: one at a time
+    for index, record in enumerate(records):
+        if (
+            type(record) is dict
+            and key_of(record) not in (None, "")
+            and (deleted is None or not deleted(record))
+        ):
+            clean.append(record)
+            indexes.append(index)
+        else:
+            others.append(index)
+    rows, bad = page.rows(clean, indexes)
+    if bad:
+        others.extend(indexes[i] for i in bad)
+    out = _map_each(stream, records, ctx, sorted(others)) if others else None
+    mapped = MappedRecords(entity=stream.mapping.entity, rows=rows)
+    at = page.cursor_position(stream.cursor_field) if stream.cursor_field else None
+    if at is not None:  # the failed records' cursors are tracked one at a time below
+        mapped.track(max((r[at] for r in rows if r[at] is not None), default=None))
+    else:
+        for record in clean:  # a record's cursor moves the watermark, mapped or not
+            mapped.track(cursor_of(record))
+    if out is not None:
+        mapped.rows = sorted([*rows, *out.rows], key=itemgetter(-1))  # page order: last wins
+        mapped.tombstones, mapped.dead = out.tombstones, out.dead
+        mapped.track(out.max_cursor)
+    return mapped
+
+
+_MIN_PAGE = 8  # below this, setting up columns costs more than it saves
+
+
+def _page_mapper(mapping: Mapping[Any]) -> PageMapper | None:
+    """The column runner of a declared mapping; None when the entity validates itself too."""
+    declared = mapping.fn
+    if not isinstance(declared, Declared):
+        return None
+    found = _PAGE_MAPPERS.get(declared)
+    if found is None:
+        entity = declared.entity
+        hooks = entity.__pydantic_decorators__
+        if (
+            hooks.validators
+            or hooks.field_validators
+            or hooks.root_validators
+            or (hooks.model_validators)
+        ):  # rules beyond each field's own type: only the model applies them
+            found = _PAGE_MAPPERS[declared] = False
+        else:
+            found = _PAGE_MAPPERS[declared] = PageMapper(
+                declared, entity_columns(entity), _finisher(entity)
+            )
+    return found or None
+
+
+_PAGE_MAPPERS: dict[Declared[Any], PageMapper | Literal[False]] = {}
+
+
+def _map_each(
+    stream: Stream, records: list[Any], ctx: MappingContext, indexes: Iterable[int]
+) -> MappedRecords:
+    """Map the records at ``indexes`` one at a time; each row ends with its record's index.
+
     The loop runs once per record of every sync, so what is per stream is looked up once.
     """
     mapping = stream.mapping
@@ -124,7 +215,8 @@ def map_records(stream: Stream, records: list[Any], ctx: MappingContext) -> Mapp
     deleted = stream.is_deleted if stream.deleted_field is not None else None
     out = MappedRecords(entity=mapping.entity)
     rows = out.rows
-    for index, record in enumerate(records):
+    for index in indexes:
+        record = records[index]
         try:
             if not isinstance(record, dict):
                 raise ParseError(f"record is a {type(record).__name__}, not an object")

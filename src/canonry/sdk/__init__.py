@@ -43,6 +43,7 @@ from canonry.sdk.auth import (
 )
 from canonry.sdk.breaker import BreakerPolicy
 from canonry.sdk.connector import ConnectionConfig, Connector, Stream
+from canonry.sdk.fields import Read, declare, read
 from canonry.sdk.mapping import Mapping, MappingContext, Record, maps
 from canonry.sdk.pagination import (
     CursorPagination,
@@ -107,13 +108,16 @@ __all__ = [
     "PayPeriod",
     "Payment",
     "PaymentMethod",
+    "Read",
     "Record",
     "Refetch",
     "SinglePage",
     "Stream",
     "TimeWindowPagination",
     "Vendor",
+    "declare",
     "get_path",
     "maps",
     "normalize",
+    "read",
 ]

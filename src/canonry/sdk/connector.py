@@ -138,5 +138,5 @@ class Connector(Generic[C]):
         raise KeyError(f"connector {self.name!r} has no stream {name!r} (it has: {known})")
 
     def mapping_version(self, stream: Stream) -> str:
-        """The stable name of a stream's current mapping: ``sandbox_hr.employees@1``."""
+        """The stable name of a stream's current mapping: ``sandbox_hr.employees@2``."""
         return f"{self.name}.{stream.name}@{stream.mapping.version}"

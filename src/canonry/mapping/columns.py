@@ -1,0 +1,166 @@
+"""Running a declared mapping a page at a time, one column per field.
+
+Building and validating one entity per record costs more than converting its values
+(about 7 of 14 µs for a 24-field employee): here each field is read and converted in one
+loop over the page, then validated in one pydantic call with the entity's own type for it.
+Records that fail anywhere are returned by position; the caller runs them through the
+per-record path, which names their first failure for the dead letter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, cast
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+
+from canonry.canonical import CanonicalEntity
+from canonry.sdk.fields import Declared, Read
+from canonry.sdk.mapping import Record
+from canonry.sdk.normalize import parse_datetime
+
+Column = list[Any]
+_ENTITY_ONLY = ("frozen", "extra", "title")  # model settings that mean nothing to one field
+
+
+class PageMapper:
+    """Maps a page of records to rows in stored column order, with a declared mapping."""
+
+    def __init__(
+        self,
+        declared: Declared[Any],
+        columns: tuple[str, ...],
+        finish: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None,
+    ) -> None:
+        self._fields = declared.fields
+        self._columns = columns
+        self._finish = finish  # turns nested models into JSON-ready data, when there are any
+        entity = declared.entity
+        self._defaults = {
+            name: info.get_default(call_default_factory=True)
+            for name, info in entity.model_fields.items()
+            if name not in dict(declared.fields)
+        }
+        self._adapters = {name: _adapters(entity, name) for name, _ in declared.fields}
+
+    def cursor_position(self, cursor_field: str) -> int | None:
+        """Where rows hold the stream's cursor exactly as the engine reads it, if they do.
+
+        A field read at the cursor's path with ``parse_datetime`` holds the same instant,
+        so a page's watermark is the largest of them, with no second parse per record.
+        """
+        for name, spec in self._fields:
+            if spec.path == cursor_field and spec.convert is parse_datetime and not spec.using:
+                return self._columns.index(name)
+        return None
+
+    def rows(
+        self, records: list[Record], indexes: list[int]
+    ) -> tuple[list[tuple[Any, ...]], set[int]]:
+        """Rows of the records that map cleanly, each ending with its record's index, and
+        the positions (in ``records``) of those that failed somewhere.
+
+        Every record must be a dict: the caller sorts out the others first.
+        """
+        bad: set[int] = set()
+        parents: dict[tuple[str, ...], Column] = {}
+        values: dict[str, Column] = {}
+        n = len(records)
+        for name, spec in self._fields:
+            raw = _read(records, spec.steps, parents, bad)
+            using = values[spec.using] if spec.using is not None else None
+            values[name] = self._validated(name, _convert(spec, raw, using, bad), bad)
+        for name, default in self._defaults.items():
+            values[name] = [default] * n
+        every = zip(*(values[c] for c in self._columns), indexes, strict=True)
+        rows = [r for i, r in enumerate(every) if i not in bad] if bad else list(every)
+        if self._finish is not None:
+            rows = [self._finish(r) for r in rows]
+        return rows, bad
+
+    def _validated(self, name: str, column: Column, bad: set[int]) -> Column:
+        whole, one = self._adapters[name]
+        try:
+            return whole.validate_python(column)
+        except ValidationError:
+            pass
+        out: Column = []  # some value is refused: find which, keep the others' validated form
+        for i, value in enumerate(column):
+            try:
+                out.append(one.validate_python(value))
+            except ValidationError:
+                bad.add(i)
+                out.append(None)
+        return out
+
+
+def _adapters(
+    entity: type[CanonicalEntity], name: str
+) -> tuple[TypeAdapter[list[Any]], TypeAdapter[Any]]:
+    """Validators of one field's values, as a list and one by one, with the model's settings."""
+    info = entity.model_fields[name]
+    kept = {k: v for k, v in entity.model_config.items() if k not in _ENTITY_ONLY}
+    config = cast(ConfigDict, kept)
+    item: Any = Annotated[info.annotation, info]  # the field's own constraints (max_length…)
+    return TypeAdapter(list[item], config=config), TypeAdapter(item, config=config)
+
+
+def _read(
+    records: list[Record],
+    steps: tuple[str, ...],
+    parents: dict[tuple[str, ...], Column],
+    bad: set[int],
+) -> Column:
+    """The raw values at one path; a nested step that is not an object fails its record."""
+    key = steps[-1]
+    if len(steps) == 1:
+        return [r.get(key) for r in records]
+    prefix = steps[:-1]
+    objects = parents.get(prefix)
+    if objects is None:
+        objects = []
+        for i, value in enumerate(_read(records, prefix, parents, bad)):
+            if value is None or isinstance(value, dict):
+                objects.append(value)
+            else:
+                bad.add(i)
+                objects.append(None)
+        parents[prefix] = objects  # name.first, name.last and name.preferred share "name"
+    return [None if o is None else o.get(key) for o in objects]
+
+
+def _convert(spec: Read, raw: Column, using: Column | None, bad: set[int]) -> Column:
+    """``spec``'s conversion of every value; a value it refuses fails its record.
+
+    Any exception counts: the record goes through the per-record path again, which raises
+    the same exception where the engine sorts dead letters from bugs.
+    """
+    convert, path = spec.convert, spec.path
+    if using is not None:
+        one = spec.convert_one
+        pairs = zip(raw, using, strict=True)
+        try:
+            return [one(value, other) for value, other in pairs]
+        except Exception:  # noqa: BLE001 - see the docstring
+            return _one_by_one(one, list(zip(raw, using, strict=True)), bad)
+    if convert is None:
+        return raw
+    try:  # a comprehension, twice as fast as a loop that catches per value
+        if spec.named:
+            return [None if v is None else convert(v, field=path) for v in raw]
+        return [None if v is None else convert(v) for v in raw]
+    except Exception:  # noqa: BLE001 - see the docstring
+        return _one_by_one(spec.convert_one, [(v, None) for v in raw], bad)
+
+
+def _one_by_one(
+    one: Callable[[Any, Any], Any], pairs: list[tuple[Any, Any]], bad: set[int]
+) -> Column:
+    out: Column = []
+    for i, (value, other) in enumerate(pairs):
+        try:
+            out.append(one(value, other))
+        except Exception:  # noqa: BLE001 - see _convert
+            bad.add(i)
+            out.append(None)
+    return out
