@@ -10,6 +10,7 @@ per-record path, which names their first failure for the dead letter.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import repeat
 from typing import Annotated, Any, cast
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
@@ -17,7 +18,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from canonry.canonical import CanonicalEntity
 from canonry.sdk.fields import Declared, Read
 from canonry.sdk.mapping import Record
-from canonry.sdk.normalize import parse_datetime
+from canonry.sdk.normalize import parse_datetime, text
 
 Column = list[Any]
 _ENTITY_ONLY = ("frozen", "extra", "title")  # model settings that mean nothing to one field
@@ -63,7 +64,7 @@ class PageMapper:
         Every record must be a dict: the caller sorts out the others first.
         """
         bad: set[int] = set()
-        parents: dict[tuple[str, ...], Column] = {}
+        parents: dict[tuple[str, ...], list[Record]] = {}
         values: dict[str, Column] = {}
         n = len(records)
         for name, spec in self._fields:
@@ -108,25 +109,29 @@ def _adapters(
 def _read(
     records: list[Record],
     steps: tuple[str, ...],
-    parents: dict[tuple[str, ...], Column],
+    parents: dict[tuple[str, ...], list[Record]],
     bad: set[int],
 ) -> Column:
     """The raw values at one path; a nested step that is not an object fails its record."""
     key = steps[-1]
     if len(steps) == 1:
-        return [r.get(key) for r in records]
+        return list(map(dict.get, records, repeat(key)))  # C all the way: no Python frame
     prefix = steps[:-1]
     objects = parents.get(prefix)
     if objects is None:
         objects = []
         for i, value in enumerate(_read(records, prefix, parents, bad)):
-            if value is None or isinstance(value, dict):
+            if type(value) is dict:
                 objects.append(value)
-            else:
-                bad.add(i)
-                objects.append(None)
+            else:  # null or absent reads as an empty object; anything else fails
+                if value is not None and not isinstance(value, dict):
+                    bad.add(i)
+                objects.append(value if isinstance(value, dict) else _EMPTY)
         parents[prefix] = objects  # name.first, name.last and name.preferred share "name"
-    return [None if o is None else o.get(key) for o in objects]
+    return list(map(dict.get, objects, repeat(key)))
+
+
+_EMPTY: Record = {}
 
 
 def _convert(spec: Read, raw: Column, using: Column | None, bad: set[int]) -> Column:
@@ -135,22 +140,37 @@ def _convert(spec: Read, raw: Column, using: Column | None, bad: set[int]) -> Co
     Any exception counts: the record goes through the per-record path again, which raises
     the same exception where the engine sorts dead letters from bugs.
     """
-    convert, path = spec.convert, spec.path
+    if spec.convert is None and using is None:
+        return raw
+    whole = _WHOLE_COLUMN.get(spec.convert) if using is None else None  # type: ignore[arg-type]
+    if whole is not None:
+        return whole(raw)
+    try:
+        return _all(spec, raw, using)
+    except Exception:  # noqa: BLE001 - see the docstring
+        others = using if using is not None else [None] * len(raw)
+        return _one_by_one(spec.convert_one, list(zip(raw, others, strict=True)), bad)
+
+
+def _all(spec: Read, raw: Column, using: Column | None) -> Column:
+    """Every value converted in one comprehension: twice as fast as a loop catching per value."""
     if using is not None:
         one = spec.convert_one
-        pairs = zip(raw, using, strict=True)
-        try:
-            return [one(value, other) for value, other in pairs]
-        except Exception:  # noqa: BLE001 - see the docstring
-            return _one_by_one(one, list(zip(raw, using, strict=True)), bad)
-    if convert is None:
-        return raw
-    try:  # a comprehension, twice as fast as a loop that catches per value
-        if spec.named:
-            return [None if v is None else convert(v, field=path) for v in raw]
-        return [None if v is None else convert(v) for v in raw]
-    except Exception:  # noqa: BLE001 - see the docstring
-        return _one_by_one(spec.convert_one, [(v, None) for v in raw], bad)
+        return [one(value, other) for value, other in zip(raw, using, strict=True)]
+    convert, path = spec.convert, spec.path
+    assert convert is not None
+    if spec.named:
+        return [None if v is None else convert(v, field=path) for v in raw]
+    return [None if v is None else convert(v) for v in raw]
+
+
+def _text_column(raw: Column) -> Column:
+    """``normalize.text`` of a column, strings inline: a call per value costs more than it."""
+    return [(v.strip() or None) if type(v) is str else None if v is None else text(v) for v in raw]
+
+
+_WHOLE_COLUMN: dict[Callable[..., Any], Callable[[Column], Column]] = {text: _text_column}
+"""Column forms of common converters that never refuse a value (so never fail a record)."""
 
 
 def _one_by_one(
