@@ -140,11 +140,12 @@ def _convert(spec: Read, raw: Column, using: Column | None, bad: set[int]) -> Co
     Any exception counts: the record goes through the per-record path again, which raises
     the same exception where the engine sorts dead letters from bugs.
     """
-    if spec.convert is None and using is None:
-        return raw
-    whole = _WHOLE_COLUMN.get(spec.convert) if using is None else None  # type: ignore[arg-type]
-    if whole is not None:
-        return whole(raw)
+    if using is None:
+        if spec.convert is None:
+            return raw
+        whole = _WHOLE_COLUMN.get(spec.convert)
+        if whole is not None:
+            return whole(raw)
     try:
         return _all(spec, raw, using)
     except Exception:  # noqa: BLE001 - see the docstring
