@@ -155,6 +155,27 @@ def test_whitespace_and_enums_are_validated_as_the_entity_does() -> None:
     assert {r[first] for r in page.rows} == {"Ada"}
 
 
+def test_the_entitys_field_constraints_apply_to_a_column_as_to_a_model() -> None:
+    """Without a converter in front, the entity's own limits (two-letter countries) refuse."""
+    raw = declare(
+        Employee,
+        version=1,
+        fields={"source_id": read("id")} | {f: read(f) for f in Employee.business_fields()},
+    )
+    records: list[Record] = [
+        {"id": f"E{i}", "first_name": " A ", "last_name": "B", "status": "active",
+         "address_country": "PT", "hire_date": "2020-01-02", "salary_amount": "1.50"}
+        for i in range(10)
+    ]  # fmt: skip
+    records[3] = {**records[3], "address_country": "PRT"}
+    records[6] = {**records[6], "hire_date": "2020-02-30"}
+    page = assert_alike(_stream(raw, "people"), records)
+    assert [(d.record_index, d.field) for d in page.dead] == [
+        (3, "address_country"),
+        (6, "hire_date"),
+    ]
+
+
 def test_a_nested_step_that_is_not_an_object_dead_letters_its_record() -> None:
     records: list[Record] = [
         {"id": f"E{i}", "name": {"first": "A", "last": "B"}, "status": "active"} for i in range(9)

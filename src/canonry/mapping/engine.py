@@ -183,12 +183,10 @@ def _page_mapper(mapping: Mapping[Any]) -> PageMapper | None:
     if found is None:
         entity = declared.entity
         hooks = entity.__pydantic_decorators__
-        if (
-            hooks.validators
-            or hooks.field_validators
-            or hooks.root_validators
-            or (hooks.model_validators)
-        ):  # rules beyond each field's own type: only the model applies them
+        own_rules = (  # rules beyond each field's own type: only the model applies them
+            hooks.validators, hooks.field_validators, hooks.root_validators, hooks.model_validators
+        )  # fmt: skip
+        if any(own_rules):
             found = _PAGE_MAPPERS[declared] = False
         else:
             found = _PAGE_MAPPERS[declared] = PageMapper(

@@ -76,12 +76,12 @@ class Read:
                 if cur is None:
                     return None
                 if not isinstance(cur, dict):
-                    raise not_an_object(".".join(steps[:depth]), cur)
+                    raise _not_an_object(".".join(steps[:depth]), cur)
             cur = cur.get(step)
         return cur
 
 
-def not_an_object(prefix: str, value: Any) -> MappingError:
+def _not_an_object(prefix: str, value: Any) -> MappingError:
     """The error for a nested step of a path that is not an object."""
     return MappingError(
         f"{prefix}: expected an object, got {value!r}", field=prefix, value=value
