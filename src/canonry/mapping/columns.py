@@ -37,10 +37,11 @@ class PageMapper:
         self._columns = columns
         self._finish = finish  # turns nested models into JSON-ready data, when there are any
         entity = declared.entity
+        read = {name for name, _ in declared.fields}
         self._defaults = {
             name: info.get_default(call_default_factory=True)
             for name, info in entity.model_fields.items()
-            if name not in dict(declared.fields)
+            if name not in read
         }
         self._adapters = {name: _adapters(entity, name) for name, _ in declared.fields}
 
@@ -121,12 +122,12 @@ def _read(
     if objects is None:
         objects = []
         for i, value in enumerate(_read(records, prefix, parents, bad)):
-            if type(value) is dict:
+            if isinstance(value, dict):
                 objects.append(value)
             else:  # null or absent reads as an empty object; anything else fails
-                if value is not None and not isinstance(value, dict):
+                if value is not None:
                     bad.add(i)
-                objects.append(value if isinstance(value, dict) else _EMPTY)
+                objects.append(_EMPTY)
         parents[prefix] = objects  # name.first, name.last and name.preferred share "name"
     return list(map(dict.get, objects, repeat(key)))
 

@@ -80,23 +80,20 @@ def _row_getter(entity: type[CanonicalEntity]) -> Callable[[dict[str, Any]], tup
     getter = _GETTERS.get(entity)
     if getter is None:
         plain = itemgetter(*entity_columns(entity))
-        nested = [i for i, c in enumerate(entity_columns(entity)) if _is_nested(entity, c)]
-        if not nested:
+        finish = _finisher(entity)
+        if finish is None:
             getter = plain
         else:
 
             def getter(values: dict[str, Any]) -> tuple[Any, ...]:
-                row = list(plain(values))
-                for i in nested:
-                    row[i] = _jsonable(row[i])
-                return tuple(row)
+                return finish(plain(values))
 
         _GETTERS[entity] = getter
     return getter
 
 
 def _finisher(entity: type[CanonicalEntity]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
-    """For a row of validated values (and its index): nested models as JSON-ready data."""
+    """For a row in column order (its index after it or not): nested models as JSON-ready data."""
     nested = [i for i, c in enumerate(entity_columns(entity)) if _is_nested(entity, c)]
     if not nested:
         return None

@@ -115,13 +115,8 @@ class Declared(Generic[E]):
         """One record's entity: the per-record path, and the one naming a record's failure."""
         values: dict[str, Any] = {}
         for name, spec in self.fields:
-            value = spec.read_one(record)
-            if spec.using is not None:
-                values[name] = spec.convert_one(value, values[spec.using])
-            elif value is None or spec.convert is None:
-                values[name] = value
-            else:
-                values[name] = spec.convert_one(value)
+            using = values[spec.using] if spec.using is not None else None
+            values[name] = spec.convert_one(spec.read_one(record), using)
         return self.entity(**values)
 
 
