@@ -46,7 +46,7 @@ PATCHES = (
     ("decode", "canonry.sync.worker", "orjson", "module", "orjson.loads of each body (inline)"),
     ("map", "canonry.sync.worker", "map_records", "sync", "records -> typed Employee rows"),
     ("archive", "canonry.sync.worker", "archive_body", "sync", "zstd compress + sha256"),
-    ("encode", "canonry.sync.worker", "encode_rows", "sync", "rows -> binary COPY payload"),
+    ("encode", "canonry.sync.worker", "encode_rows", "sync", "rows -> COPY payload + digests"),
     ("write", "canonry.store.writer", "PageWriter.write", "async",
      "raw page + COPY + upsert + watermark + commit (overlaps fetching)"),
     ("  raw", "canonry.store.writer", "PageWriter._insert_raw", "async",

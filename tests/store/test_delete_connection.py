@@ -100,7 +100,7 @@ def test_a_page_for_a_deleted_connection_is_refused(settings: Settings) -> None:
             await writer.prepare()
             async with await db.connect(autocommit=True) as other:
                 await delete_connection(other, "hr")
-            page = PageWrite("employees", None, 1, record.created_at, 0, None, [], [], [], None)
+            page = PageWrite("employees", None, 1, record.created_at, 0, None, [], [], None)
             with pytest.raises(NotFoundError, match="was deleted while its pages were written"):
                 await writer.write(page, None)
 

@@ -36,7 +36,10 @@ def test_every_entity_has_a_table_with_its_columns_and_types(
     found = dict(rows)
     for column, pg_type in zip(entity_columns(cls), column_types(cls), strict=True):
         assert found.get(column) == _PG_NAMES[pg_type], f"{entity}.{column}"
-    provenance = {"raw_page_id", "record_index", "mapping_version", "observed_at", "sync_run_id"}
+    provenance = {
+        "raw_page_id", "record_index", "mapping_version", "observed_at", "sync_run_id",
+        "row_digest",
+    }  # fmt: skip
     assert set(found) == {"connection_id", *entity_columns(cls), *provenance}
 
 
@@ -50,12 +53,12 @@ def test_nested_lines_round_trip_through_binary_copy_as_jsonb(database_url: str)
                            unit_price=Decimal("5.00"), line_total=Decimal("10.00"))],
     )  # fmt: skip
     row = (*_row_getter(Invoice)(invoice.__dict__), 0)
-    payload = encode_rows(Invoice, [row])
+    payload = encode_rows(Invoice, [row]).payload
     cols = ", ".join(
         f"{c} {t}" for c, t in zip(entity_columns(Invoice), column_types(Invoice), strict=True)
     )
     with psycopg.connect(database_url) as conn:
-        conn.execute(f"CREATE TEMP TABLE s ({cols}, record_index int4)")
+        conn.execute(f"CREATE TEMP TABLE s ({cols}, record_index int4, row_digest bytea)")
         with conn.cursor().copy("COPY s FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(payload)
         lines = conn.execute("SELECT lines FROM s").fetchone()[0]  # type: ignore[index]

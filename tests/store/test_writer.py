@@ -42,7 +42,7 @@ def _page(names: dict[str, str], updated_at: dt.datetime) -> PageWrite:
         rows.append((*(entity.__dict__[c] for c in columns), index))
     return PageWrite(
         "departments", None, 1, updated_at, len(rows), encode_rows(Department, rows),
-        list(names), [], [], None,
+        [], [], None,
     )  # fmt: skip
 
 

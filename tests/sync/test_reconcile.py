@@ -13,7 +13,7 @@ from canonry.config import Settings
 from canonry.errors import ConfigError
 from canonry.sandbox import FaultConfig, HRSandbox
 from canonry.store import open_database
-from canonry.sync import StreamProgress, SyncResult, run_sync
+from canonry.sync import StreamProgress, SyncResult, replay, run_sync
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, log_events, register
 from tests.truth import assert_store_matches_truth
 
@@ -168,3 +168,27 @@ def test_rows_another_run_wrote_during_a_refresh_are_still_compared(
             r[0] for r in conn.execute("SELECT source_id FROM canonry.employee WHERE deleted")
         }
     assert deleted == unseen
+
+
+def test_a_replay_after_a_refresh_deleted_rows_rebuilds_the_same_table(
+    settings: Settings, serve: Callable[[HRSandbox], str]
+) -> None:
+    """Rows a refresh soft-deleted have changed since their last write: replaying in place
+    must compare them by value (not skip them as stored), like a rebuild re-inserts them."""
+    sb = HRSandbox(
+        seed=8, employees=400, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+        faults=FaultConfig(), tombstones=False,
+    )  # fmt: skip
+    asyncio.run(register(settings, "hr", serve(sb), page_size=100))
+    sync(settings)
+    sb.mutate(deletes=12)
+    assert sync(settings, full=True).streams["employees"].counts.deleted == 12
+
+    def play(**kw: Any) -> dict[str, str]:
+        async def go() -> dict[str, str]:
+            async with open_database(settings) as db:
+                return (await replay(db, "hr", checksum=True, **kw)).checksums
+
+        return asyncio.run(go())
+
+    assert play() == play(rebuild=True)

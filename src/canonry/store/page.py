@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from canonry.archive import ArchivedPage
 from canonry.mapping import DeadLetter, Tombstone
+from canonry.store.copyfmt import StagedRows
 
 
 @dataclass(frozen=True)
@@ -17,8 +18,8 @@ class PageWrite:
     """Everything one page contributes to the store, ready to apply in one transaction.
 
     ``archived`` is the raw page to store with it; a replayed page has ``raw_page_id``
-    instead (it is in the archive already). ``copy_payload`` is a binary COPY stream of
-    staging rows (see ``copyfmt``), built where the mapping ran.
+    instead (it is in the archive already). ``rows`` are the staging rows as a binary COPY
+    stream (see ``copyfmt``), built where the mapping ran.
     """
 
     stream: str
@@ -26,8 +27,12 @@ class PageWrite:
     raw_page_id: int | None
     observed_at: dt.datetime
     fetched: int
-    copy_payload: bytes | None
-    row_ids: list[str]
+    rows: StagedRows | None
     tombstones: list[Tombstone]
     dead: list[DeadLetter]
     max_cursor: dt.datetime | None
+
+    @property
+    def row_ids(self) -> list[str]:
+        """Source ids of the page's rows (not its tombstones), one each."""
+        return [] if self.rows is None else self.rows.ids

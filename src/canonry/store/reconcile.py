@@ -55,11 +55,12 @@ async def reconcile(
     # nested-loop anti-join, over ten minutes for 200,000 rows. A hash join is right at any
     # size; SET LOCAL ends with this transaction.
     await conn.execute("SET LOCAL enable_nestloop = off")
+    # A row's digest covers the values it was written with, deleted = false among them.
     cur = await conn.execute(
         sql.SQL(
             "WITH gone AS ("
             " UPDATE canonry.{table} t SET deleted = true, sync_run_id = %(run)s,"
-            "  observed_at = now()"
+            "  observed_at = now(), row_digest = NULL"
             " WHERE t.connection_id = %(c)s AND NOT t.deleted"
             "  AND t.mapping_version IN (SELECT version FROM canonry.mapping_versions"
             "   WHERE connector = %(connector)s AND stream = %(stream)s)"

@@ -9,6 +9,9 @@ rows wrote 3.3 MB of WAL and dirtied 1,000 heap pages for nothing. So while page
 mostly unchanged rows (a replay, a full refresh), one statement compares each staged row
 with the stored one first and writes only what changed, with the upsert as its fallback
 for rows a concurrent writer changed or inserted between the compare and the write.
+Before even that, the page's row digests are checked against the stored ones (one index
+probe and a 16-byte comparison per row, with no COPY): only the rows that differ are staged
+and compared, and a page of unchanged rows sends nothing more.
 
 While a stream's pages bring only new records (a first sync), a plain ``INSERT`` replaces
 the upsert: it skips the speculative insertion, about 1.5 ms of PostgreSQL's CPU per 1,000
@@ -32,6 +35,7 @@ from canonry.canonical import CanonicalEntity
 from canonry.errors import NotFoundError
 from canonry.mapping import DeadLetter, entity_columns
 from canonry.store.blobs import blob_stores, store_blob
+from canonry.store.copyfmt import ROW_DIGEST, StagedRows
 from canonry.store.database import Conn
 from canonry.store.page import PageWrite
 from canonry.store.refresh import RefreshStep, record_step
@@ -84,6 +88,7 @@ class PageWriter:
         self._stage = sql.Identifier(f"stage_{table_name(entity)}")
         self._open_dead_letters = True
         self._apply: sql.Composed | bytes = self._apply_sql()
+        self._differing: sql.Composed | bytes = self._differing_sql()
         self._upsert: sql.Composed | bytes = self._upsert_sql(conflicts=True)
         self._insert: sql.Composed | bytes = self._upsert_sql(conflicts=False)
         # How the next page is written, chosen from what the last one did:
@@ -97,6 +102,8 @@ class PageWriter:
         self._copy: sql.Composed | bytes = sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(
             self._stage
         )
+        self._truncate: sql.Composed | bytes = sql.SQL("TRUNCATE {}").format(self._stage)
+        self._stage_filled = False  # rows of an earlier page of this transaction are staged
 
     def __repr__(self) -> str:
         return f"<PageWriter run={self._run_id} stream={self._stream!r}>"
@@ -107,7 +114,9 @@ class PageWriter:
         defs = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t))
             for c, t in zip(
-                (*columns, "record_index"), (*column_types(self._entity), "int4"), strict=True
+                (*columns, "record_index", ROW_DIGEST),
+                (*column_types(self._entity), "int4", "bytea"),
+                strict=True,
             )
         )
         await self._conn.execute(
@@ -129,9 +138,11 @@ class PageWriter:
         await self._conn.commit()
         # Rendered once: composing them costs more per page than sending them.
         self._apply = self._as_bytes(self._apply)
+        self._differing = self._as_bytes(self._differing)
         self._upsert = self._as_bytes(self._upsert)
         self._insert = self._as_bytes(self._insert)
         self._copy = self._as_bytes(self._copy)
+        self._truncate = self._as_bytes(self._truncate)
 
     def _as_bytes(self, query: sql.Composed | bytes) -> bytes:
         return query if isinstance(query, bytes) else query.as_bytes(self._conn)
@@ -165,7 +176,7 @@ class PageWriter:
                 page_id = await self._insert_raw(page.archived)  # its FK locks the connection
             else:
                 await self._lock_connection()
-            if page.copy_payload is not None:
+            if page.rows is not None:
                 counts.inserted, counts.updated = await self._upsert_rows(page, page_id)
                 counts.unchanged = len(page.row_ids) - counts.inserted - counts.updated
                 if self._open_dead_letters:
@@ -228,31 +239,26 @@ class PageWriter:
         return int(row[0])
 
     async def _upsert_rows(self, page: PageWrite, page_id: int) -> tuple[int, int]:
-        assert page.copy_payload is not None
+        staged = page.rows
+        assert staged is not None
+        params = {
+            "connection_id": self._connection_id,
+            "page_id": page_id,
+            "mapping_version": self._mapping_version,
+            "observed_at": page.observed_at,
+            "run_id": self._run_id,
+        }
         async with self._conn.cursor() as cur:
-            async with cur.copy(self._copy) as copy:
-                await copy.write(page.copy_payload)
-            params = {
-                "connection_id": self._connection_id,
-                "page_id": page_id,
-                "mapping_version": self._mapping_version,
-                "observed_at": page.observed_at,
-                "run_id": self._run_id,
-            }
             if self._mode == "insert":
+                await self._stage_rows(cur, staged.payload)
                 await cur.execute(self._insert, params)
                 return cur.rowcount, 0
             if self._mode == "compare":
-                inserted, updated = await self._compare_then_write(cur, params)
+                inserted, updated = await self._compare_then_write(cur, staged, params)
             else:
+                await self._stage_rows(cur, staged.payload)
                 inserted, updated = await _counts(cur, self._upsert, params)
-            if self._replay:
-                # A replay writes every page inside one outer transaction, so ON COMMIT
-                # DELETE ROWS never fires between pages: without this, each page would
-                # upsert all the pages before it again (quadratic). TRUNCATE, not DELETE:
-                # dead tuples would still be scanned by every later page.
-                await cur.execute(sql.SQL("TRUNCATE {}").format(self._stage))
-        rows = len(page.row_ids)
+        rows = len(staged.ids)
         mode: _Mode = (
             "insert" if self._may_insert and inserted == rows
             else "compare" if (inserted + updated) * 2 <= rows  # mostly unchanged rows
@@ -263,9 +269,38 @@ class PageWriter:
         self._mode = mode
         return inserted, updated
 
+    async def _stage_rows(self, cur: AsyncCursor[TupleRow], payload: bytes) -> None:
+        if self._stage_filled:
+            # A replay writes every page inside one outer transaction, so ON COMMIT DELETE
+            # ROWS never fires between pages: without this, each page would upsert all the
+            # pages before it again (quadratic). TRUNCATE, not DELETE: dead tuples would
+            # still be scanned by every later page.
+            await cur.execute(self._truncate)
+        async with cur.copy(self._copy) as copy:
+            await copy.write(payload)
+        self._stage_filled = self._replay
+
+    async def _differing_rows(
+        self, cur: AsyncCursor[TupleRow], staged: StagedRows, params: dict[str, object]
+    ) -> list[int]:
+        """Positions of the rows whose digest or mapping version differs from the stored row's
+        (or that are not stored): the others are equal to what is stored, value for value."""
+        await cur.execute(
+            self._differing,
+            {**params, "ids": staged.ids, "digests": staged.digests},
+        )
+        row = await cur.fetchone()
+        assert row is not None
+        return list(row[0])
+
     async def _compare_then_write(
-        self, cur: AsyncCursor[TupleRow], params: dict[str, object]
+        self, cur: AsyncCursor[TupleRow], staged: StagedRows, params: dict[str, object]
     ) -> tuple[int, int]:
+        differing = await self._differing_rows(cur, staged, params)
+        if not differing:
+            return 0, 0
+        all_rows = len(differing) == len(staged.ids)
+        await self._stage_rows(cur, staged.payload if all_rows else staged.subset(differing))
         inserted, updated, new, changed = await _counts(cur, self._apply, params)
         if inserted < new or updated < changed:
             # Another writer inserted or changed some of these rows after the compare read
@@ -300,7 +335,7 @@ class PageWriter:
             "  LIMIT 1) t ON true),"
             " up AS (UPDATE canonry.{table} t SET {sets}, mapping_version = %(mapping_version)s,"
             "  raw_page_id = %(page_id)s, record_index = s.record_index,"
-            "  observed_at = %(observed_at)s, sync_run_id = %(run_id)s"
+            "  observed_at = %(observed_at)s, sync_run_id = %(run_id)s, row_digest = s.row_digest"
             "  FROM m JOIN {stage} s ON s.source_id = m.source_id"
             # A version that a concurrent update replaced fails the ctid recheck: skipped.
             "  WHERE m.changed AND t.ctid = m.tid RETURNING 1),"
@@ -318,16 +353,29 @@ class PageWriter:
             insert=self._upsert_sql(conflicts=False),
         )
 
+    def _differing_sql(self) -> sql.Composed:
+        """Positions (0-based) of the page's rows not stored with the same digest and mapping
+        version. One index probe per row, as in the compare, but nothing is staged first."""
+        return sql.SQL(
+            "SELECT coalesce(array_agg(s.i - 1) FILTER (WHERE t.same IS NULL), '{{}}')"
+            " FROM unnest(%(ids)b::text[], %(digests)b::bytea[]) WITH ORDINALITY"
+            "  AS s(source_id, digest, i)"
+            " LEFT JOIN LATERAL (SELECT true AS same FROM canonry.{table} t"
+            "  WHERE t.connection_id = %(connection_id)s AND t.source_id = s.source_id"
+            "  AND t.row_digest = s.digest AND t.mapping_version = %(mapping_version)s"
+            "  LIMIT 1) t ON true"
+        ).format(table=sql.Identifier(table_name(self._entity)))
+
     def _upsert_sql(self, *, conflicts: bool) -> sql.Composed:
         """The upsert, or (``conflicts=False``) a plain INSERT of the stage."""
         columns = entity_columns(self._entity)
         ident = [sql.Identifier(c) for c in columns]
         compared = [c for c in columns if c != "source_id"] + ["mapping_version"]
-        prov = ["raw_page_id", "record_index", "observed_at", "sync_run_id"]
+        prov = ["raw_page_id", "record_index", "observed_at", "sync_run_id", ROW_DIGEST]
         insert = sql.SQL(
             "INSERT INTO canonry.{table} AS t (connection_id, {cols}, mapping_version, {prov})"
             " SELECT %(connection_id)s, {scols}, %(mapping_version)s, %(page_id)s, s.record_index,"
-            "  %(observed_at)s, %(run_id)s FROM {stage} s"
+            "  %(observed_at)s, %(run_id)s, s.row_digest FROM {stage} s"
         ).format(
             table=sql.Identifier(table_name(self._entity)),
             cols=sql.SQL(", ").join(ident),
@@ -359,9 +407,11 @@ class PageWriter:
 
     async def _apply_tombstones(self, page: PageWrite, page_id: int) -> int:
         stones = page.tombstones
+        # A row's digest covers the values it was written with: these change them.
         cur = await self._conn.execute(
             sql.SQL(
                 "UPDATE canonry.{} AS t SET deleted = true, source_updated_at = x.updated_at,"
+                " row_digest = NULL,"
                 " raw_page_id = %(page_id)s, record_index = x.idx, mapping_version = %(mv)s,"
                 " observed_at = %(observed_at)s, sync_run_id = %(run_id)s"
                 " FROM unnest(%(ids)s::text[], %(ts)s::timestamptz[], %(idx)s::int4[])"

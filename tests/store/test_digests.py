@@ -1,0 +1,181 @@
+"""Row digests: rows stored with the same values are recognised before anything is staged.
+
+A digest match must mean that the value compare would have written nothing, and every other
+row must still reach the compare. These tests write pages through the writer and read what
+the store holds and how many rows the stage received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from canonry.canonical import Department
+from canonry.config import Settings
+from canonry.mapping import Tombstone, entity_columns
+from canonry.store import open_database
+from canonry.store.connections import get_connection
+from canonry.store.copyfmt import StagedRows, encode_rows
+from canonry.store.database import Conn
+from canonry.store.page import PageWrite
+from canonry.store.writer import PageCounts, PageWriter
+from tests.conftest import register
+
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+T1 = T0 + dt.timedelta(hours=1)
+
+
+def _rows(names: dict[str, str], updated_at: dt.datetime, **times: dt.datetime) -> StagedRows:
+    columns = entity_columns(Department)
+    rows = []
+    for index, (source_id, name) in enumerate(names.items()):
+        at = times.get(source_id, updated_at)
+        entity = Department(source_id=source_id, name=name, source_updated_at=at)
+        rows.append((*(entity.__dict__[c] for c in columns), index))
+    return encode_rows(Department, rows)
+
+
+def _page(
+    names: dict[str, str],
+    updated_at: dt.datetime,
+    tombstones: list[Tombstone] | None = None,
+    **times: dt.datetime,
+) -> PageWrite:
+    """A page of departments changed at ``updated_at`` (or at ``times[source_id]``)."""
+    rows = _rows(names, updated_at, **times) if names else None
+    return PageWrite(
+        "departments", None, 1, updated_at, len(names), rows, tombstones or [], [], None
+    )
+
+
+def _writer(conn: Conn, connection_id: int, *, replay: bool, version: str = "v1") -> PageWriter:
+    return PageWriter(
+        conn, connection_id=connection_id, run_id=None, stream="departments",
+        entity=Department, mapping_version=version, replay=replay,
+    )  # fmt: skip
+
+
+async def _staged(conn: Conn) -> int:
+    """Rows COPYed into the stage and not yet reported to the statistics: differences
+    within one transaction count what its statements staged."""
+    cur = await conn.execute(
+        "SELECT coalesce(sum(n_tup_ins), 0) FROM pg_stat_xact_user_tables"
+        " WHERE relname = 'stage_department'"
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def _stored(conn: Conn) -> dict[str, tuple[str, bool, bytes | None, str]]:
+    cur = await conn.execute(
+        "SELECT source_id, name, deleted, row_digest, xmin::text FROM canonry.department"
+    )
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in await cur.fetchall()}
+
+
+def _counts(c: PageCounts) -> tuple[int, int, int]:
+    return c.inserted, c.updated, c.unchanged
+
+
+def test_stored_rows_are_skipped_and_only_the_others_staged(settings: Settings) -> None:
+    """A replayed page of stored rows stages nothing; a page with one changed and one new
+    row stages those two only, and the store ends as the values say."""
+    first = _page({"D1": "a", "D2": "b", "D3": "c"}, T0)
+    second = _page({"D1": "a", "D2": "B", "D4": "d"}, T1, D1=T0)
+
+    async def go() -> None:
+        await register(settings, "hr", "http://127.0.0.1:9")
+        async with open_database(settings) as db, await db.connect() as conn:
+            cid = (await get_connection(conn, "hr")).id
+            sync = _writer(conn, cid, replay=False)
+            await sync.prepare()
+            assert _counts(await sync.write(first, None)) == (3, 0, 0)
+            before = await _stored(conn)
+            assert first.rows is not None
+            assert {k: v[2] for k, v in before.items()} == dict(
+                zip(first.rows.ids, first.rows.digests, strict=True)
+            )
+            again = _writer(conn, cid, replay=True)
+            await again.prepare()
+            async with conn.transaction():
+                staged = await _staged(conn)
+                assert _counts(await again.write(first, None)) == (0, 0, 3)
+                assert await _staged(conn) - staged == 0
+                assert _counts(await again.write(second, None)) == (1, 1, 1)
+                assert await _staged(conn) - staged == 2
+            after = await _stored(conn)
+        assert second.rows is not None
+        digests = dict(zip(second.rows.ids, second.rows.digests, strict=True))
+        assert {k: v[:3] for k, v in after.items()} == {
+            "D1": ("a", False, digests["D1"]),
+            "D2": ("B", False, digests["D2"]),
+            "D3": ("c", False, before["D3"][2]),
+            "D4": ("d", False, digests["D4"]),
+        }
+        assert after["D1"][3] == before["D1"][3]  # not rewritten: no new row version
+
+    asyncio.run(go())
+
+
+def test_a_new_mapping_version_reaches_every_row(settings: Settings) -> None:
+    """Same values under another mapping version: every row is staged and restamped."""
+    page = _page({"D1": "a", "D2": "b"}, T0)
+
+    async def go() -> None:
+        await register(settings, "hr", "http://127.0.0.1:9")
+        async with open_database(settings) as db, await db.connect() as conn:
+            cid = (await get_connection(conn, "hr")).id
+            sync = _writer(conn, cid, replay=False)
+            await sync.prepare()
+            await sync.write(page, None)
+            again = _writer(conn, cid, replay=True, version="v2")
+            await again.prepare()
+            async with conn.transaction():
+                staged = await _staged(conn)
+                assert _counts(await again.write(page, None)) == (0, 2, 0)
+                assert await _staged(conn) - staged == 2
+            cur = await conn.execute("SELECT DISTINCT mapping_version FROM canonry.department")
+            assert await cur.fetchall() == [("v2",)]
+
+    asyncio.run(go())
+
+
+def test_a_row_a_tombstone_changed_is_compared_by_value_again(settings: Settings) -> None:
+    """A tombstone without a time changes the row's values: its old digest no longer holds,
+    so the archived record replayed after it is compared by value, and written back."""
+    page = _page({"D1": "a"}, T0)
+
+    async def go() -> None:
+        await register(settings, "hr", "http://127.0.0.1:9")
+        async with open_database(settings) as db, await db.connect() as conn:
+            cid = (await get_connection(conn, "hr")).id
+            sync = _writer(conn, cid, replay=False)
+            await sync.prepare()
+            await sync.write(page, None)
+            gone = await sync.write(_page({}, T1, [Tombstone("D1", None, 0)]), None)
+            assert gone.deleted == 1
+            assert (await _stored(conn))["D1"][1:3] == (True, None)
+            again = _writer(conn, cid, replay=True)
+            await again.prepare()
+            async with conn.transaction():
+                assert _counts(await again.write(page, None)) == (0, 1, 0)
+            assert page.rows is not None
+            assert (await _stored(conn))["D1"][:3] == ("a", False, page.rows.digests[0])
+
+    asyncio.run(go())
+
+
+def test_digests_cover_the_values_and_not_the_place_in_the_page() -> None:
+    columns = entity_columns(Department)
+    base = Department(source_id="D1", name="a", code="X", source_updated_at=T0)
+    row = tuple(base.__dict__[c] for c in columns)
+    same_elsewhere = encode_rows(Department, [(*row, 0), (*row, 7)]).digests
+    assert same_elsewhere[0] == same_elsewhere[1]
+    for change in ({"name": "b"}, {"code": None}, {"source_updated_at": T1}, {"deleted": True}):
+        other = base.model_copy(update=change)
+        digest = encode_rows(Department, [(*(other.__dict__[c] for c in columns), 0)]).digests
+        assert digest[0] != same_elsewhere[0], change
+    staged = encode_rows(Department, [(*row, 0), (*row, 1), (*row, 2)])
+    assert staged.subset([0, 1, 2]) == staged.payload
+    assert len(staged.subset([1])) < len(staged.subset([0, 2])) < len(staged.payload)
