@@ -118,6 +118,36 @@ def test_stored_rows_are_skipped_and_only_the_others_staged(settings: Settings) 
     asyncio.run(go())
 
 
+def test_versions_older_than_the_stored_ones_are_not_staged(settings: Settings) -> None:
+    """The compare would keep a newer stored version (its staleness guard): such rows are
+    settled by the digest check already, whatever their values; rows without a time are
+    left to the compare."""
+    stored = _page({"D1": "new", "D2": "new"}, T1)
+    older = _page({"D1": "old", "D2": "old", "D3": "old"}, T0)
+
+    async def go() -> None:
+        await register(settings, "hr", "http://127.0.0.1:9")
+        async with open_database(settings) as db, await db.connect() as conn:
+            cid = (await get_connection(conn, "hr")).id
+            sync = _writer(conn, cid, replay=False)
+            await sync.prepare()
+            await sync.write(stored, None)
+            await conn.execute(
+                "UPDATE canonry.department SET source_updated_at = NULL WHERE source_id = 'D2'"
+            )
+            await conn.commit()
+            again = _writer(conn, cid, replay=True)
+            await again.prepare()
+            async with conn.transaction():
+                staged = await _staged(conn)
+                assert _counts(await again.write(older, None)) == (1, 1, 1)
+                assert await _staged(conn) - staged == 2  # D2 (no stored time) and D3 (new)
+            after = await _stored(conn)
+        assert {k: v[0] for k, v in after.items()} == {"D1": "new", "D2": "old", "D3": "old"}
+
+    asyncio.run(go())
+
+
 def test_a_new_mapping_version_reaches_every_row(settings: Settings) -> None:
     """Same values under another mapping version: every row is staged and restamped."""
     page = _page({"D1": "a", "D2": "b"}, T0)

@@ -85,6 +85,21 @@ def test_replay_is_offline_and_changes_nothing_with_the_same_mapping(
     assert (counts.inserted, counts.updated) == (0, 0)
     assert result.checksums == before.checksums
     assert_store_matches_truth(_url(settings), synced, "hr")
+    streams = result.streams.values()
+    with psycopg.connect(_url(settings)) as conn:
+        run = conn.execute(
+            "SELECT pages, fetched, inserted, updated, unchanged, dead_lettered"
+            " FROM canonry.sync_runs WHERE id = %s",
+            (result.run_id,),
+        ).fetchone()
+    assert run == (
+        sum(s.pages for s in streams), sum(s.counts.fetched for s in streams), 0, 0,
+        sum(s.counts.unchanged for s in streams), sum(s.counts.dead_lettered for s in streams),
+    )  # fmt: skip
+    assert run is not None
+    assert run[0] > 10
+    assert run[4] > 1000
+    assert run[5] > 0
 
 
 def test_rebuild_from_the_archive_is_deterministic(settings: Settings, synced: HRSandbox) -> None:

@@ -10,6 +10,7 @@ without sending it (see ``PageWriter``).
 
 from __future__ import annotations
 
+import datetime as dt
 import struct
 from array import array
 from collections.abc import Iterable, Sequence
@@ -24,6 +25,7 @@ from psycopg.pq import Format
 from xxhash import xxh3_128_digest
 
 from canonry.canonical import CanonicalEntity
+from canonry.mapping import entity_columns
 from canonry.store.schema import staging_types
 
 ROW_DIGEST = "row_digest"  # the stage's and the entity tables' column for it
@@ -36,11 +38,13 @@ _DIGEST_FIELD = struct.pack(">i", 16)  # the digest's field length; 16 bytes fol
 @dataclass(frozen=True)
 class StagedRows:
     """A page's rows as one binary COPY stream for the stage, with each row's source id,
-    digest and end offset (so a subset of them can be sent without encoding again)."""
+    digest, source update time and end offset (so a subset of them can be sent without
+    encoding again)."""
 
     payload: bytes
     ids: list[str]
     digests: list[bytes]
+    updated_at: list[dt.datetime | None]
     ends: array[int]
 
     def subset(self, positions: Iterable[int]) -> bytes:
@@ -86,4 +90,5 @@ def encode_rows(entity: type[CanonicalEntity], rows: Sequence[Sequence[Any]]) ->
         digests.append(digest)
         ends.append(len(out))
     out += _TRAILER
-    return StagedRows(bytes(out), [r[0] for r in rows], digests, ends)
+    at = entity_columns(entity).index("source_updated_at")
+    return StagedRows(bytes(out), [r[0] for r in rows], digests, [r[at] for r in rows], ends)

@@ -10,8 +10,9 @@ mostly unchanged rows (a replay, a full refresh), one statement compares each st
 with the stored one first and writes only what changed, with the upsert as its fallback
 for rows a concurrent writer changed or inserted between the compare and the write.
 Before even that, the page's row digests are checked against the stored ones (one index
-probe and a 16-byte comparison per row, with no COPY): only the rows that differ are staged
-and compared, and a page of unchanged rows sends nothing more.
+probe per row, with no COPY): rows stored with the same values, and rows older than the
+stored version, would not be written by the compare either; only the others are staged and
+compared, and a page of unchanged rows sends nothing more.
 
 While a stream's pages bring only new records (a first sync), a plain ``INSERT`` replaces
 the upsert: it skips the speculative insertion, about 1.5 ms of PostgreSQL's CPU per 1,000
@@ -104,6 +105,10 @@ class PageWriter:
         )
         self._truncate: sql.Composed | bytes = sql.SQL("TRUNCATE {}").format(self._stage)
         self._stage_filled = False  # rows of an earlier page of this transaction are staged
+        # A replay's pages share one transaction: it locks the connection once, and its
+        # counters, invisible to others until it commits anyway, are written by finish().
+        self._locked = False
+        self._held, self._held_pages = PageCounts(), 0
 
     def __repr__(self) -> str:
         return f"<PageWriter run={self._run_id} stream={self._stream!r}>"
@@ -174,8 +179,9 @@ class PageWriter:
             if page_id is None:
                 assert page.archived is not None, "a fresh page must carry its archive entry"
                 page_id = await self._insert_raw(page.archived)  # its FK locks the connection
-            else:
+            elif not self._locked:
                 await self._lock_connection()
+                self._locked = self._replay
             if page.rows is not None:
                 counts.inserted, counts.updated = await self._upsert_rows(page, page_id)
                 counts.unchanged = len(page.row_ids) - counts.inserted - counts.updated
@@ -190,8 +196,18 @@ class PageWriter:
                 await self._resolve_page(page_id)
             if refresh is not None:
                 await record_step(self._conn, self._connection_id, self._stream, refresh)
-            await self._count(counts, watermark)
+            if self._replay:
+                self._held.add(counts)
+                self._held_pages += 1
+            else:
+                await self._count(counts, watermark)
         return counts
+
+    async def finish(self) -> None:
+        """Add a replay's pages to its run's counters: call it before its transaction ends."""
+        if self._held_pages:
+            await self._count(self._held, None, pages=self._held_pages)
+            self._held, self._held_pages = PageCounts(), 0
 
     async def _lock_connection(self) -> None:
         """Hold the connection row for this transaction: entity rows have no FK to it.
@@ -283,11 +299,10 @@ class PageWriter:
     async def _differing_rows(
         self, cur: AsyncCursor[TupleRow], staged: StagedRows, params: dict[str, object]
     ) -> list[int]:
-        """Positions of the rows whose digest or mapping version differs from the stored row's
-        (or that are not stored): the others are equal to what is stored, value for value."""
+        """Positions of the rows the compare may have to write (see ``_differing_sql``)."""
         await cur.execute(
             self._differing,
-            {**params, "ids": staged.ids, "digests": staged.digests},
+            {**params, "ids": staged.ids, "digests": staged.digests, "updated": staged.updated_at},
         )
         row = await cur.fetchone()
         assert row is not None
@@ -354,15 +369,21 @@ class PageWriter:
         )
 
     def _differing_sql(self) -> sql.Composed:
-        """Positions (0-based) of the page's rows not stored with the same digest and mapping
-        version. One index probe per row, as in the compare, but nothing is staged first."""
+        """Positions (0-based) of the page's rows that the compare may have to write.
+
+        The others are stored with the same digest and mapping version (equal), or as a
+        newer version (the compare's staleness guard would keep them): one index probe per
+        row, as in the compare, but nothing staged first. NULLs (no digest, no time) leave a
+        row to the compare.
+        """
         return sql.SQL(
-            "SELECT coalesce(array_agg(s.i - 1) FILTER (WHERE t.same IS NULL), '{{}}')"
-            " FROM unnest(%(ids)b::text[], %(digests)b::bytea[]) WITH ORDINALITY"
-            "  AS s(source_id, digest, i)"
-            " LEFT JOIN LATERAL (SELECT true AS same FROM canonry.{table} t"
+            "SELECT coalesce(array_agg(s.i - 1) FILTER (WHERE t.settled IS NOT TRUE), '{{}}')"
+            " FROM unnest(%(ids)b::text[], %(digests)b::bytea[], %(updated)b::timestamptz[])"
+            "  WITH ORDINALITY AS s(source_id, digest, updated_at, i)"
+            " LEFT JOIN LATERAL (SELECT (t.row_digest = s.digest"
+            "   AND t.mapping_version = %(mapping_version)s)"
+            "  OR s.updated_at < t.source_updated_at AS settled FROM canonry.{table} t"
             "  WHERE t.connection_id = %(connection_id)s AND t.source_id = s.source_id"
-            "  AND t.row_digest = s.digest AND t.mapping_version = %(mapping_version)s"
             "  LIMIT 1) t ON true"
         ).format(table=sql.Identifier(table_name(self._entity)))
 
@@ -496,7 +517,7 @@ class PageWriter:
             (page_id,),
         )
 
-    async def _count(self, c: PageCounts, watermark: dt.datetime | None) -> None:
+    async def _count(self, c: PageCounts, watermark: dt.datetime | None, pages: int = 1) -> None:
         """Add the page to the run's counters and move the watermark: one round trip."""
         await self._conn.execute(
             "WITH w AS (INSERT INTO canonry.watermarks AS w (connection_id, stream,"
@@ -505,13 +526,13 @@ class PageWriter:
             " ON CONFLICT (connection_id, stream) DO UPDATE SET"
             " cursor_value = GREATEST(w.cursor_value, EXCLUDED.cursor_value),"
             " sync_run_id = EXCLUDED.sync_run_id, updated_at = now())"
-            " UPDATE canonry.sync_runs SET pages = pages + 1, fetched = fetched + %(f)s,"
+            " UPDATE canonry.sync_runs SET pages = pages + %(p)s, fetched = fetched + %(f)s,"
             " inserted = inserted + %(i)s, updated = updated + %(u)s,"
             " unchanged = unchanged + %(n)s, deleted = deleted + %(d)s,"
             " dead_lettered = dead_lettered + %(x)s WHERE id = %(run)s",
             {
                 "c": self._connection_id, "s": self._stream, "wm": watermark, "run": self._run_id,
-                "f": c.fetched, "i": c.inserted, "u": c.updated, "n": c.unchanged,
+                "p": pages, "f": c.fetched, "i": c.inserted, "u": c.updated, "n": c.unchanged,
                 "d": c.deleted, "x": c.dead_lettered,
             },
         )  # fmt: skip

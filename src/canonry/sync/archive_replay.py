@@ -149,6 +149,7 @@ async def _replay_stream(
                 progress(state)
 
         await run_pipeline(_jobs(ctx, stream), ctx.pages, apply)
+        await writer.finish()
         if before is not None:
             result.changes[entity.entity_name] = await diff(
                 ctx.conn, entity, before, ctx.connection_id
