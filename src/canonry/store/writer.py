@@ -63,7 +63,11 @@ class PageCounts:
 
 
 class PageWriter:
-    """Writes the pages of one stream of one sync run through one connection."""
+    """Writes the pages of one stream of one sync run through one connection.
+
+    Each page commits on its own, except with ``replay=True``: then the caller holds one
+    transaction around all the pages, and calls ``finish()`` before it ends.
+    """
 
     def __init__(
         self,
