@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from canonry.canonical import Department
 from canonry.config import Settings
@@ -78,6 +81,29 @@ def _counts(c: PageCounts) -> tuple[int, int, int]:
     return c.inserted, c.updated, c.unchanged
 
 
+@dataclass
+class _Store:
+    conn: Conn
+    connection_id: int
+    counts: list[PageCounts]  # what each page of the sync did
+
+    async def replayer(self, version: str = "v1") -> PageWriter:
+        writer = _writer(self.conn, self.connection_id, replay=True, version=version)
+        await writer.prepare()
+        return writer
+
+
+@asynccontextmanager
+async def _synced(settings: Settings, *pages: PageWrite) -> AsyncIterator[_Store]:
+    """The store after a sync wrote ``pages``, each in its own transaction."""
+    await register(settings, "hr", "http://127.0.0.1:9")
+    async with open_database(settings) as db, await db.connect() as conn:
+        cid = (await get_connection(conn, "hr")).id
+        sync = _writer(conn, cid, replay=False)
+        await sync.prepare()
+        yield _Store(conn, cid, [await sync.write(page, None) for page in pages])
+
+
 def test_stored_rows_are_skipped_and_only_the_others_staged(settings: Settings) -> None:
     """A replayed page of stored rows stages nothing; a page with one changed and one new
     row stages those two only, and the store ends as the values say."""
@@ -85,19 +111,15 @@ def test_stored_rows_are_skipped_and_only_the_others_staged(settings: Settings) 
     second = _page({"D1": "a", "D2": "B", "D4": "d"}, T1, D1=T0)
 
     async def go() -> None:
-        await register(settings, "hr", "http://127.0.0.1:9")
-        async with open_database(settings) as db, await db.connect() as conn:
-            cid = (await get_connection(conn, "hr")).id
-            sync = _writer(conn, cid, replay=False)
-            await sync.prepare()
-            assert _counts(await sync.write(first, None)) == (3, 0, 0)
+        async with _synced(settings, first) as store:
+            conn = store.conn
+            assert _counts(store.counts[0]) == (3, 0, 0)
             before = await _stored(conn)
             assert first.rows is not None
             assert {k: v[2] for k, v in before.items()} == dict(
                 zip(first.rows.ids, first.rows.digests, strict=True)
             )
-            again = _writer(conn, cid, replay=True)
-            await again.prepare()
+            again = await store.replayer()
             async with conn.transaction():
                 staged = await _staged(conn)
                 assert _counts(await again.write(first, None)) == (0, 0, 3)
@@ -126,18 +148,13 @@ def test_versions_older_than_the_stored_ones_are_not_staged(settings: Settings) 
     older = _page({"D1": "old", "D2": "old", "D3": "old"}, T0)
 
     async def go() -> None:
-        await register(settings, "hr", "http://127.0.0.1:9")
-        async with open_database(settings) as db, await db.connect() as conn:
-            cid = (await get_connection(conn, "hr")).id
-            sync = _writer(conn, cid, replay=False)
-            await sync.prepare()
-            await sync.write(stored, None)
+        async with _synced(settings, stored) as store:
+            conn = store.conn
             await conn.execute(
                 "UPDATE canonry.department SET source_updated_at = NULL WHERE source_id = 'D2'"
             )
             await conn.commit()
-            again = _writer(conn, cid, replay=True)
-            await again.prepare()
+            again = await store.replayer()
             async with conn.transaction():
                 staged = await _staged(conn)
                 assert _counts(await again.write(older, None)) == (1, 1, 1)
@@ -153,14 +170,9 @@ def test_a_new_mapping_version_reaches_every_row(settings: Settings) -> None:
     page = _page({"D1": "a", "D2": "b"}, T0)
 
     async def go() -> None:
-        await register(settings, "hr", "http://127.0.0.1:9")
-        async with open_database(settings) as db, await db.connect() as conn:
-            cid = (await get_connection(conn, "hr")).id
-            sync = _writer(conn, cid, replay=False)
-            await sync.prepare()
-            await sync.write(page, None)
-            again = _writer(conn, cid, replay=True, version="v2")
-            await again.prepare()
+        async with _synced(settings, page) as store:
+            conn = store.conn
+            again = await store.replayer(version="v2")
             async with conn.transaction():
                 staged = await _staged(conn)
                 assert _counts(await again.write(page, None)) == (0, 2, 0)
@@ -177,17 +189,11 @@ def test_a_row_a_tombstone_changed_is_compared_by_value_again(settings: Settings
     page = _page({"D1": "a"}, T0)
 
     async def go() -> None:
-        await register(settings, "hr", "http://127.0.0.1:9")
-        async with open_database(settings) as db, await db.connect() as conn:
-            cid = (await get_connection(conn, "hr")).id
-            sync = _writer(conn, cid, replay=False)
-            await sync.prepare()
-            await sync.write(page, None)
-            gone = await sync.write(_page({}, T1, [Tombstone("D1", None, 0)]), None)
-            assert gone.deleted == 1
+        async with _synced(settings, page, _page({}, T1, [Tombstone("D1", None, 0)])) as store:
+            conn = store.conn
+            assert store.counts[1].deleted == 1
             assert (await _stored(conn))["D1"][1:3] == (True, None)
-            again = _writer(conn, cid, replay=True)
-            await again.prepare()
+            again = await store.replayer()
             async with conn.transaction():
                 assert _counts(await again.write(page, None)) == (0, 1, 0)
             assert page.rows is not None
