@@ -18,37 +18,15 @@ from canonry.config import Settings
 from canonry.mapping import Tombstone, entity_columns
 from canonry.store import open_database
 from canonry.store.connections import get_connection
-from canonry.store.copyfmt import StagedRows, encode_rows
+from canonry.store.copyfmt import encode_rows
 from canonry.store.database import Conn
 from canonry.store.page import PageWrite
 from canonry.store.writer import PageCounts, PageWriter
 from tests.conftest import register
+from tests.store.pages import department_page
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 T1 = T0 + dt.timedelta(hours=1)
-
-
-def _rows(names: dict[str, str], updated_at: dt.datetime, **times: dt.datetime) -> StagedRows:
-    columns = entity_columns(Department)
-    rows = []
-    for index, (source_id, name) in enumerate(names.items()):
-        at = times.get(source_id, updated_at)
-        entity = Department(source_id=source_id, name=name, source_updated_at=at)
-        rows.append((*(entity.__dict__[c] for c in columns), index))
-    return encode_rows(Department, rows)
-
-
-def _page(
-    names: dict[str, str],
-    updated_at: dt.datetime,
-    tombstones: list[Tombstone] | None = None,
-    **times: dt.datetime,
-) -> PageWrite:
-    """A page of departments changed at ``updated_at`` (or at ``times[source_id]``)."""
-    rows = _rows(names, updated_at, **times) if names else None
-    return PageWrite(
-        "departments", None, 1, updated_at, len(names), rows, tombstones or [], [], None
-    )
 
 
 def _writer(conn: Conn, connection_id: int, *, replay: bool, version: str = "v1") -> PageWriter:
@@ -107,8 +85,8 @@ async def _synced(settings: Settings, *pages: PageWrite) -> AsyncIterator[_Store
 def test_stored_rows_are_skipped_and_only_the_others_staged(settings: Settings) -> None:
     """A replayed page of stored rows stages nothing; a page with one changed and one new
     row stages those two only, and the store ends as the values say."""
-    first = _page({"D1": "a", "D2": "b", "D3": "c"}, T0)
-    second = _page({"D1": "a", "D2": "B", "D4": "d"}, T1, D1=T0)
+    first = department_page({"D1": "a", "D2": "b", "D3": "c"}, T0)
+    second = department_page({"D1": "a", "D2": "B", "D4": "d"}, T1, D1=T0)
 
     async def go() -> None:
         async with _synced(settings, first) as store:
@@ -144,8 +122,8 @@ def test_versions_older_than_the_stored_ones_are_not_staged(settings: Settings) 
     """The compare would keep a newer stored version (its staleness guard): such rows are
     settled by the digest check already, whatever their values; rows without a time are
     left to the compare."""
-    stored = _page({"D1": "new", "D2": "new"}, T1)
-    older = _page({"D1": "old", "D2": "old", "D3": "old"}, T0)
+    stored = department_page({"D1": "new", "D2": "new"}, T1)
+    older = department_page({"D1": "old", "D2": "old", "D3": "old"}, T0)
 
     async def go() -> None:
         async with _synced(settings, stored) as store:
@@ -167,7 +145,7 @@ def test_versions_older_than_the_stored_ones_are_not_staged(settings: Settings) 
 
 def test_a_new_mapping_version_reaches_every_row(settings: Settings) -> None:
     """Same values under another mapping version: every row is staged and restamped."""
-    page = _page({"D1": "a", "D2": "b"}, T0)
+    page = department_page({"D1": "a", "D2": "b"}, T0)
 
     async def go() -> None:
         async with _synced(settings, page) as store:
@@ -186,10 +164,11 @@ def test_a_new_mapping_version_reaches_every_row(settings: Settings) -> None:
 def test_a_row_a_tombstone_changed_is_compared_by_value_again(settings: Settings) -> None:
     """A tombstone without a time changes the row's values: its old digest no longer holds,
     so the archived record replayed after it is compared by value, and written back."""
-    page = _page({"D1": "a"}, T0)
+    page = department_page({"D1": "a"}, T0)
 
     async def go() -> None:
-        async with _synced(settings, page, _page({}, T1, [Tombstone("D1", None, 0)])) as store:
+        gone = department_page({}, T1, [Tombstone("D1", None, 0)])
+        async with _synced(settings, page, gone) as store:
             conn = store.conn
             assert store.counts[1].deleted == 1
             assert (await _stored(conn))["D1"][1:3] == (True, None)
@@ -202,7 +181,7 @@ def test_a_row_a_tombstone_changed_is_compared_by_value_again(settings: Settings
     asyncio.run(go())
 
 
-def test_digests_cover_the_values_and_not_the_place_in_the_page() -> None:
+def test_digests_cover_the_values_and_not_the_place_in_thedepartment_page() -> None:
     columns = entity_columns(Department)
     base = Department(source_id="D1", name="a", code="X", source_updated_at=T0)
     row = tuple(base.__dict__[c] for c in columns)

@@ -15,14 +15,13 @@ import pytest
 
 from canonry.canonical import Department
 from canonry.config import Settings
-from canonry.mapping import entity_columns
 from canonry.store import open_database
 from canonry.store.connections import get_connection
-from canonry.store.copyfmt import encode_rows
 from canonry.store.database import Conn
 from canonry.store.page import PageWrite
 from canonry.store.writer import PageCounts, PageWriter
 from tests.conftest import log_events, register
+from tests.store.pages import department_page
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 STORED, PAGE, LATER = T0, T0 + dt.timedelta(hours=1), T0 + dt.timedelta(hours=2)
@@ -31,19 +30,6 @@ _INSERT = (
     " raw_page_id, record_index, mapping_version, observed_at) VALUES (%s, %s, %s, %s, 1, 0,"
     " 'v1', now())"
 )
-
-
-def _page(names: dict[str, str], updated_at: dt.datetime) -> PageWrite:
-    """A replayed page of departments, all changed at ``updated_at``."""
-    columns = entity_columns(Department)
-    rows = []
-    for index, (source_id, name) in enumerate(names.items()):
-        entity = Department(source_id=source_id, name=name, source_updated_at=updated_at)
-        rows.append((*(entity.__dict__[c] for c in columns), index))
-    return PageWrite(
-        "departments", None, 1, updated_at, len(rows), encode_rows(Department, rows),
-        [], [], None,
-    )  # fmt: skip
 
 
 async def _blocked(watch: Conn, pid: int) -> None:
@@ -102,7 +88,7 @@ def test_a_row_another_writer_inserts_under_the_page_is_upserted(settings: Setti
     async def theirs(other: Conn, connection_id: int) -> None:
         await other.execute(_INSERT, (connection_id, "D2", "theirs", STORED))
 
-    page = _page({"D1": "ours", "D2": "ours", "D3": "ours"}, PAGE)
+    page = department_page({"D1": "ours", "D2": "ours", "D3": "ours"}, PAGE)
     with log_events() as logs:
         counts, stored = asyncio.run(_race(settings, _nothing, theirs, page))
     assert stored == dict.fromkeys(("D1", "D2", "D3"), ("ours", PAGE))
@@ -132,7 +118,7 @@ def test_a_row_another_writer_updates_under_the_page_keeps_the_newest(
             (their_time, connection_id),
         )
 
-    page = _page({"D1": "ours", "D2": "ours"}, PAGE)
+    page = department_page({"D1": "ours", "D2": "ours"}, PAGE)
     with log_events() as logs:
         counts, rows = asyncio.run(_race(settings, stored, theirs, page))
     assert rows["D1"] == (winner, PAGE if winner == "ours" else their_time)

@@ -26,6 +26,18 @@ def sync(settings: Settings, **kw: Any) -> SyncResult:
     return asyncio.run(go())
 
 
+def _without_tombstones(*, seed: int, employees: int) -> HRSandbox:
+    """A source that never says what it deleted: only a full refresh can notice."""
+    return HRSandbox(
+        seed=seed,
+        employees=employees,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        faults=FaultConfig(),
+        tombstones=False,
+    )
+
+
 def _url(settings: Settings) -> str:
     assert settings.database_url is not None
     return settings.database_url.get_secret_value()
@@ -35,10 +47,7 @@ def test_full_refresh_soft_deletes_records_that_vanished(
     settings: Settings, serve: Callable[[HRSandbox], str]
 ) -> None:
     """A source without tombstones: only a complete full sync notices deletions, and logs why."""
-    sb = HRSandbox(
-        seed=3, employees=1500, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-        faults=FaultConfig(), tombstones=False,
-    )  # fmt: skip
+    sb = _without_tombstones(seed=3, employees=1500)
     asyncio.run(register(settings, "hr", serve(sb), page_size=200))
     sync(settings)
     gone = sb.mutate(deletes=30, updates=20)["deleted"]
@@ -80,10 +89,7 @@ def test_a_full_sync_stopped_after_its_walk_only_reconciles_when_run_again(
     """Stopped between a stream's last page and its reconciliation, a full sync run again
     fetches nothing more of that stream and deletes what the finished walk did not see;
     ``restart`` drops that refresh and walks again, with the same end state."""
-    sb = HRSandbox(
-        seed=4, employees=600, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-        faults=FaultConfig(), tombstones=False,
-    )  # fmt: skip
+    sb = _without_tombstones(seed=4, employees=600)
     asyncio.run(register(settings, "hr", serve(sb), page_size=200))
     sync(settings)
     gone = sb.mutate(deletes=5)["deleted"]
@@ -117,10 +123,7 @@ def test_a_first_full_sync_has_nothing_to_compare(
 ) -> None:
     """Every row of a first full sync was written by it: no anti-join; a later refresh
     of rows it did not write compares them all, and deletes what vanished."""
-    sb = HRSandbox(
-        seed=5, employees=500, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-        faults=FaultConfig(), tombstones=False,
-    )  # fmt: skip
+    sb = _without_tombstones(seed=5, employees=500)
     asyncio.run(register(settings, "hr", serve(sb), page_size=200))
     with log_events() as logs:
         first = sync(settings, full=True)
@@ -140,10 +143,7 @@ def test_rows_another_run_wrote_during_a_refresh_are_still_compared(
 ) -> None:
     """A refresh begun on an empty store, stopped after one page; an incremental run writes
     the rest; records vanish; the resumed refresh must delete those it did not see."""
-    sb = HRSandbox(
-        seed=6, employees=600, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-        faults=FaultConfig(), tombstones=False,
-    )  # fmt: skip
+    sb = _without_tombstones(seed=6, employees=600)
     asyncio.run(register(settings, "hr", serve(sb), page_size=200))
 
     def stop_after_one_page(p: StreamProgress) -> None:
@@ -175,10 +175,7 @@ def test_a_replay_after_a_refresh_deleted_rows_rebuilds_the_same_table(
 ) -> None:
     """Rows a refresh soft-deleted have changed since their last write: replaying in place
     must compare them by value (not skip them as stored), like a rebuild re-inserts them."""
-    sb = HRSandbox(
-        seed=8, employees=400, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-        faults=FaultConfig(), tombstones=False,
-    )  # fmt: skip
+    sb = _without_tombstones(seed=8, employees=400)
     asyncio.run(register(settings, "hr", serve(sb), page_size=100))
     sync(settings)
     sb.mutate(deletes=12)
