@@ -64,3 +64,18 @@ def test_nested_lines_round_trip_through_binary_copy_as_jsonb(database_url: str)
         lines = conn.execute("SELECT lines FROM s").fetchone()[0]  # type: ignore[index]
     assert lines[0]["quantity"] == "2"
     assert lines[0]["line_total"] == "10.00"
+
+
+def test_archived_bodies_and_seen_ids_skip_postgresqls_compression(database_url: str) -> None:
+    """Bodies arrive zstd-compressed and seen ids are transient: pglz on them is wasted CPU
+    (about 1 ms per page of a full sync), so both columns are stored out of line as they are."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT attrelid::regclass::text, attname, attstorage FROM pg_attribute"
+            " WHERE (attrelid, attname) IN (('canonry.raw_bodies'::regclass, 'body'),"
+            " ('canonry.refresh_seen'::regclass, 'source_ids'))"
+        ).fetchall()
+    assert sorted(rows) == [
+        ("canonry.raw_bodies", "body", "e"),
+        ("canonry.refresh_seen", "source_ids", "e"),
+    ]
