@@ -176,6 +176,37 @@ def test_the_entitys_field_constraints_apply_to_a_column_as_to_a_model() -> None
     ]
 
 
+def test_text_columns_that_skip_pydantic_refuse_what_it_would() -> None:
+    """Stripped text columns skip the entity's validation, but not its rules: a required
+    name that is blank, and an id given as a number to ``strict_text``, still fail alike."""
+    declared = declare(
+        Employee,
+        version=1,
+        fields={f: read(f) for f in Employee.business_fields()} | {
+            "source_id": read("id"), "first_name": read("first", n.text),
+            "last_name": read("last", n.strict_text), "status": read("status"),
+            "job_title": read("title", n.text), "manager_source_id": read("boss", n.strict_text),
+        },
+    )  # fmt: skip
+    records: list[Record] = [
+        {"id": f"E{i}", "first": " Ada ", "last": "Lovelace ", "status": "active",
+         "title": "  ", "boss": " E0 "}
+        for i in range(10)
+    ]  # fmt: skip
+    records[2] = {**records[2], "first": "   "}
+    records[5] = {**records[5], "boss": 7}
+    records[8] = {**records[8], "last": None}
+    page = assert_alike(_stream(declared, "people"), records)
+    assert [(d.record_index, d.field) for d in page.dead] == [
+        (2, "first_name"),
+        (5, "boss"),
+        (8, "last_name"),
+    ]
+    at = ["source_id", *Employee.business_fields()].index
+    first, title, boss = at("first_name"), at("job_title"), at("manager_source_id")
+    assert {(r[first], r[title], r[boss]) for r in page.rows} == {("Ada", None, "E0")}
+
+
 def test_a_nested_step_that_is_not_an_object_dead_letters_its_record() -> None:
     records: list[Record] = [
         {"id": f"E{i}", "name": {"first": "A", "last": "B"}, "status": "active"} for i in range(9)

@@ -5,6 +5,10 @@ Building and validating one entity per record costs more than converting its val
 loop over the page, then validated in one pydantic call with the entity's own type for it.
 Records that fail anywhere are returned by position; the caller runs them through the
 per-record path, which names their first failure for the dead letter.
+
+A text column whose converter already strips (``text``, ``strict_text``) skips pydantic when
+its field is plain text: validating it again only copied each string (0.1 µs a value, about
+a tenth of a page's mapping).
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from canonry.canonical import CanonicalEntity
 from canonry.sdk.fields import Declared, Read
 from canonry.sdk.mapping import Record
-from canonry.sdk.normalize import parse_datetime, text
+from canonry.sdk.normalize import parse_datetime, strict_text, text
 
 Column = list[Any]
 _ENTITY_ONLY = ("frozen", "extra", "title")  # model settings that mean nothing to one field
+_NONE = type(None)
 
 
 class PageMapper:
@@ -44,6 +49,13 @@ class PageMapper:
             if name not in read
         }
         self._adapters = {name: _adapters(entity, name) for name, _ in declared.fields}
+        # Fields whose converted column is already valid (stripped text or None), and
+        # whether None is valid there too.
+        self._checked = {
+            name: not entity.model_fields[name].is_required()
+            for name, spec in declared.fields
+            if spec.using is None and spec.convert in _STRIPPED_TEXT and _plain_text(entity, name)
+        }
 
     def cursor_position(self, cursor_field: str) -> int | None:
         """Where rows hold the stream's cursor exactly as the engine reads it, if they do.
@@ -81,6 +93,9 @@ class PageMapper:
         return rows, bad
 
     def _validated(self, name: str, column: Column, bad: set[int]) -> Column:
+        optional = self._checked.get(name)
+        if optional is not None and (optional or None not in column):
+            return column  # what pydantic would return, equal value for value
         whole, one = self._adapters[name]
         try:
             return whole.validate_python(column)
@@ -105,6 +120,17 @@ def _adapters(
     config = cast(ConfigDict, kept)
     item: Any = Annotated[info.annotation, info]  # the field's own constraints (max_length…)
     return TypeAdapter(list[item], config=config), TypeAdapter(item, config=config)
+
+
+def _plain_text(entity: type[CanonicalEntity], name: str) -> bool:
+    """Whether the field takes any stripped string (or None, when optional), unchanged."""
+    info = entity.model_fields[name]
+    settings = {k for k in entity.model_config if k not in _ENTITY_ONLY}
+    return (
+        info.annotation in (str, str | None)
+        and not info.metadata
+        and settings <= {"str_strip_whitespace"}
+    )
 
 
 def _read(
@@ -145,8 +171,8 @@ def _convert(spec: Read, raw: Column, using: Column | None, bad: set[int]) -> Co
         if spec.convert is None:
             return raw
         whole = _WHOLE_COLUMN.get(spec.convert)
-        if whole is not None:
-            return whole(raw)
+        if whole is not None and (done := whole(raw)) is not None:
+            return done
     try:
         return _all(spec, raw, using)
     except Exception:  # noqa: BLE001 - see the docstring
@@ -171,8 +197,23 @@ def _text_column(raw: Column) -> Column:
     return [(v.strip() or None) if type(v) is str else None if v is None else text(v) for v in raw]
 
 
-_WHOLE_COLUMN: dict[Callable[..., Any], Callable[[Column], Column]] = {text: _text_column}
-"""Column forms of common converters that never refuse a value (so never fail a record)."""
+def _strict_text_column(raw: Column) -> Column | None:
+    """``normalize.strict_text`` of a column of text and nulls; None if some value is neither
+    (the per-value path refuses those, record by record)."""
+    if not _TEXT_OR_NONE.issuperset(map(type, raw)):
+        return None
+    return _text_column(raw)
+
+
+_TEXT_OR_NONE = frozenset((str, _NONE))
+_WHOLE_COLUMN: dict[Callable[..., Any], Callable[[Column], Column | None]] = {
+    text: _text_column,
+    strict_text: _strict_text_column,
+}
+"""Column forms of common converters: a whole column converted with no call per value, or
+None when some value needs the per-value path (which may refuse it)."""
+_STRIPPED_TEXT = frozenset((text, strict_text))
+"""Converters whose every result is a stripped, non-empty ``str`` or None."""
 
 
 def _one_by_one(
