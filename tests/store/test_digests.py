@@ -143,6 +143,31 @@ def test_versions_older_than_the_stored_ones_are_not_staged(settings: Settings) 
     asyncio.run(go())
 
 
+def test_a_page_without_update_times_settles_by_digest_and_the_compare_does_the_rest(
+    settings: Settings,
+) -> None:
+    """Pages prepared while the writer inserted carry no update times: if the writer has
+    moved on to comparing, equal rows are still settled by their digest, and an older
+    version is staged but kept out by the compare's own staleness guard."""
+    stored = department_page({"D1": "new", "D2": "same"}, T1)
+    late = department_page({"D1": "old", "D2": "same", "D3": "x"}, T0, D2=T1, update_times=False)
+    assert late.rows is not None
+    assert late.rows.updated_at is None
+
+    async def go() -> None:
+        async with _synced(settings, stored) as store:
+            conn = store.conn
+            again = await store.replayer()
+            async with conn.transaction():
+                staged = await _staged(conn)
+                assert _counts(await again.write(late, None)) == (1, 0, 2)
+                assert await _staged(conn) - staged == 2  # D1 (no time to settle it) and D3
+            after = await _stored(conn)
+        assert {k: v[0] for k, v in after.items()} == {"D1": "new", "D2": "same", "D3": "x"}
+
+    asyncio.run(go())
+
+
 def test_a_new_mapping_version_reaches_every_row(settings: Settings) -> None:
     """Same values under another mapping version: every row is staged and restamped."""
     page = department_page({"D1": "a", "D2": "b"}, T0)

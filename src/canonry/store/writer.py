@@ -153,6 +153,11 @@ class PageWriter:
         self._copy = self._as_bytes(self._copy)
         self._truncate = self._as_bytes(self._truncate)
 
+    @property
+    def inserting(self) -> bool:
+        """Whether pages are written with a plain INSERT for now (only new rows so far)."""
+        return self._mode == "insert"
+
     def _as_bytes(self, query: sql.Composed | bytes) -> bytes:
         return query if isinstance(query, bytes) else query.as_bytes(self._conn)
 
@@ -303,10 +308,14 @@ class PageWriter:
     async def _differing_rows(
         self, cur: AsyncCursor[TupleRow], staged: StagedRows, params: dict[str, object]
     ) -> list[int]:
-        """Positions of the rows the compare may have to write (see ``_differing_sql``)."""
+        """Positions of the rows the compare may have to write (see ``_differing_sql``).
+
+        A page prepared without update times settles only rows stored with its digests.
+        """
+        updated = staged.updated_at if staged.updated_at is not None else [None] * len(staged.ids)
         await cur.execute(
             self._differing,
-            {**params, "ids": staged.ids, "digests": staged.digests, "updated": staged.updated_at},
+            {**params, "ids": staged.ids, "digests": staged.digests, "updated": updated},
         )
         row = await cur.fetchone()
         assert row is not None

@@ -298,7 +298,10 @@ async def _sync_stream(
         body = stream.request_body(run.config)
         async for page in walk(run.client, stream, start, pager, resume, body=body):
             nexts.append(page.next_params)
-            yield _job(run, stream, page), page.next_params is None
+            # While the writer inserts (a first sync), pages need no update times: it
+            # compares only after it met stored rows, and then works without them.
+            job = _job(run, stream, page, update_times=not writer.inserting)
+            yield job, page.next_params is None
 
     async def apply(page: PageWrite, last: bool) -> None:
         nonlocal pending
@@ -358,7 +361,7 @@ def _seen(page: PageWrite) -> list[str]:
     return seen + [d.source_id for d in page.dead if d.source_id is not None]
 
 
-def _job(run: _Run, stream: Stream, page: FetchedPage) -> PageJob:
+def _job(run: _Run, stream: Stream, page: FetchedPage, *, update_times: bool) -> PageJob:
     r = page.response
     return PageJob(
         connector=run.connector.name,
@@ -370,4 +373,5 @@ def _job(run: _Run, stream: Stream, page: FetchedPage) -> PageJob:
         request={"method": r.method, "url": r.url, "params": r.params},
         status=r.status,
         headers=r.headers,
+        update_times=update_times,
     )

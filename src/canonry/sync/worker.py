@@ -48,6 +48,7 @@ class PageJob:
     headers: dict[str, str] | None = None
     raw_page_id: int | None = None
     content_hash: bytes | None = None
+    update_times: bool = True  # the writer may compare this page: send each row's time
 
 
 @cache
@@ -134,7 +135,7 @@ def _write(
         raw_page_id=job.raw_page_id,
         observed_at=job.fetched_at,
         fetched=fetched,
-        rows=encode_rows(mapped.entity, rows) if rows else None,
+        rows=encode_rows(mapped.entity, rows, update_times=job.update_times) if rows else None,
         tombstones=mapped.tombstones,
         dead=mapped.dead,
         max_cursor=mapped.max_cursor,
