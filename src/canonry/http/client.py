@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
+import httpcore
 import httpx
 import orjson
 
@@ -30,6 +31,14 @@ from canonry.http.shared import Guards, guards_for
 from canonry.http.stats import PlumbingStats
 from canonry.http.wire import KEPT_HEADERS, JSONResponse, Request, read_capped
 from canonry.sdk.auth import AuthSpec
+
+READ_BYTES = 1 << 20
+"""Largest read of a response body. httpcore's default, 64 kB, took a 600 kB page through
+the event loop and h11 ten times: reads that take whatever has arrived, up to 1 MiB, cost
+0.3-0.4 ms less CPU a page (bench, fetch alone). A class attribute of httpcore's: set here,
+for every connection, and only ever raised."""
+if getattr(httpcore.AsyncHTTP11Connection, "READ_NUM_BYTES", READ_BYTES) < READ_BYTES:
+    httpcore.AsyncHTTP11Connection.READ_NUM_BYTES = READ_BYTES
 
 
 class SourceClient:
