@@ -49,9 +49,9 @@ class PageMapper:
             if name not in read
         }
         self._adapters = {name: _adapters(entity, name) for name, _ in declared.fields}
-        # Fields whose converted column is already valid (stripped text or None), and
-        # whether None is valid there too.
-        self._checked = {
+        # Fields whose converted column pydantic would return unchanged (stripped text or
+        # None), each with whether None is valid there.
+        self._valid_as_is = {
             name: not entity.model_fields[name].is_required()
             for name, spec in declared.fields
             if spec.using is None and spec.convert in _STRIPPED_TEXT and _plain_text(entity, name)
@@ -93,7 +93,7 @@ class PageMapper:
         return rows, bad
 
     def _validated(self, name: str, column: Column, bad: set[int]) -> Column:
-        optional = self._checked.get(name)
+        optional = self._valid_as_is.get(name)
         if optional is not None and (optional or None not in column):
             return column  # what pydantic would return, equal value for value
         whole, one = self._adapters[name]
