@@ -6,9 +6,9 @@ loop over the page, then validated in one pydantic call with the entity's own ty
 Records that fail anywhere are returned by position; the caller runs them through the
 per-record path, which names their first failure for the dead letter.
 
-A text column whose converter already strips (``text``, ``strict_text``) skips pydantic when
-its field is plain text: validating it again only copied each string (0.1 µs a value, about
-a tenth of a page's mapping).
+Common converters run in their column forms (``canonry.sdk.columnar``), and a column whose
+converter's results a field takes unchanged (stripped text into a plain ``str``, an aware
+datetime into a ``datetime``...) skips pydantic: validating it again only copied each value.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from typing import Annotated, Any, cast
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from canonry.canonical import CanonicalEntity
+from canonry.sdk.columnar import UNCHANGED_BY, WHOLE_COLUMN, WHOLE_COLUMN_USING
 from canonry.sdk.fields import Declared, Read
 from canonry.sdk.mapping import Record
-from canonry.sdk.normalize import parse_datetime, strict_text, text
+from canonry.sdk.normalize import parse_datetime
 
 Column = list[Any]
 _ENTITY_ONLY = ("frozen", "extra", "title")  # model settings that mean nothing to one field
-_NONE = type(None)
 
 
 class PageMapper:
@@ -49,12 +49,20 @@ class PageMapper:
             if name not in read
         }
         self._adapters = {name: _adapters(entity, name) for name, _ in declared.fields}
-        # Fields whose converted column pydantic would return unchanged (stripped text or
-        # None), each with whether None is valid there.
+        # Fields whose converted column pydantic would return unchanged, each with whether
+        # None is valid there.
         self._valid_as_is = {
             name: not entity.model_fields[name].is_required()
             for name, spec in declared.fields
-            if spec.using is None and spec.convert in _STRIPPED_TEXT and _plain_text(entity, name)
+            if spec.convert in UNCHANGED_BY
+            and _takes_as_is(entity, name, UNCHANGED_BY[spec.convert])
+        }
+        # Plain text fields read as they are (or with ``str``), each with whether None is
+        # valid there: a column of stripped strings is what pydantic would return.
+        self._plain_text = {
+            name: not entity.model_fields[name].is_required()
+            for name, spec in declared.fields
+            if spec.convert in (None, str) and _takes_as_is(entity, name, (str,))
         }
 
     def cursor_position(self, cursor_field: str) -> int | None:
@@ -96,6 +104,9 @@ class PageMapper:
         optional = self._valid_as_is.get(name)
         if optional is not None and (optional or None not in column):
             return column  # what pydantic would return, equal value for value
+        optional = self._plain_text.get(name)
+        if optional is not None and _stripped_text(column, optional):
+            return column
         whole, one = self._adapters[name]
         try:
             return whole.validate_python(column)
@@ -122,15 +133,28 @@ def _adapters(
     return TypeAdapter(list[item], config=config), TypeAdapter(item, config=config)
 
 
-def _plain_text(entity: type[CanonicalEntity], name: str) -> bool:
-    """Whether the field takes any stripped string (or None, when optional), unchanged."""
+def _takes_as_is(entity: type[CanonicalEntity], name: str, kinds: tuple[Any, ...]) -> bool:
+    """Whether the field takes any value of ``kinds`` (or None, when optional) unchanged."""
     info = entity.model_fields[name]
     settings = {k for k in entity.model_config if k not in _ENTITY_ONLY}
     return (
-        info.annotation in (str, str | None)
+        info.annotation in (*kinds, *(k | None for k in kinds))
         and not info.metadata
         and settings <= {"str_strip_whitespace"}
     )
+
+
+def _stripped_text(column: Column, optional: bool) -> bool:
+    """Whether every value is a ``str`` with nothing to strip (or None, if allowed)."""
+    kinds = _TEXT_OR_NONE if optional else _TEXT
+    return kinds.issuperset(map(type, column)) and all(
+        v == v.strip() for v in column if v is not None
+    )
+
+
+_TEXT = frozenset((str,))
+_TEXT_OR_NONE = frozenset((str, type(None)))
+_OBJECT_OR_NONE = frozenset((dict, type(None)))
 
 
 def _read(
@@ -145,17 +169,25 @@ def _read(
         return list(map(dict.get, records, repeat(key)))  # C all the way: no Python frame
     prefix = steps[:-1]
     objects = parents.get(prefix)
-    if objects is None:
-        objects = []
-        for i, value in enumerate(_read(records, prefix, parents, bad)):
-            if isinstance(value, dict):
-                objects.append(value)
-            else:  # null or absent reads as an empty object; anything else fails
-                if value is not None:
-                    bad.add(i)
-                objects.append(_EMPTY)
-        parents[prefix] = objects  # name.first, name.last and name.preferred share "name"
+    if objects is None:  # name.first, name.last and name.preferred share "name"
+        objects = parents[prefix] = _objects(_read(records, prefix, parents, bad), bad)
     return list(map(dict.get, objects, repeat(key)))
+
+
+def _objects(values: Column, bad: set[int]) -> list[Record]:
+    """The objects to read nested steps in: null or absent reads as an empty object, and
+    anything else fails its record."""
+    if _OBJECT_OR_NONE.issuperset(map(type, values)):  # the usual page: no loop per record
+        return [_EMPTY if value is None else value for value in values]
+    objects = []
+    for i, value in enumerate(values):
+        if isinstance(value, dict):
+            objects.append(value)
+        else:
+            if value is not None:
+                bad.add(i)
+            objects.append(_EMPTY)
+    return objects
 
 
 _EMPTY: Record = {}
@@ -170,8 +202,12 @@ def _convert(spec: Read, raw: Column, using: Column | None, bad: set[int]) -> Co
     if using is None:
         if spec.convert is None:
             return raw
-        whole = _WHOLE_COLUMN.get(spec.convert)
+        whole = WHOLE_COLUMN.get(spec.convert)
         if whole is not None and (done := whole(raw)) is not None:
+            return done
+    else:
+        paired = WHOLE_COLUMN_USING.get(spec.convert) if spec.convert is not None else None
+        if paired is not None and (done := paired(raw, using)) is not None:
             return done
     try:
         return _all(spec, raw, using)
@@ -190,30 +226,6 @@ def _all(spec: Read, raw: Column, using: Column | None) -> Column:
     if spec.named:
         return [None if v is None else convert(v, field=path) for v in raw]
     return [None if v is None else convert(v) for v in raw]
-
-
-def _text_column(raw: Column) -> Column:
-    """``normalize.text`` of a column, strings inline: a call per value costs more than it."""
-    return [(v.strip() or None) if type(v) is str else None if v is None else text(v) for v in raw]
-
-
-def _strict_text_column(raw: Column) -> Column | None:
-    """``normalize.strict_text`` of a column of text and nulls; None if some value is neither
-    (the per-value path refuses those, record by record)."""
-    if not _TEXT_OR_NONE.issuperset(map(type, raw)):
-        return None
-    return _text_column(raw)
-
-
-_TEXT_OR_NONE = frozenset((str, _NONE))
-_WHOLE_COLUMN: dict[Callable[..., Any], Callable[[Column], Column | None]] = {
-    text: _text_column,
-    strict_text: _strict_text_column,
-}
-"""Column forms of common converters: a whole column converted with no call per value, or
-None when some value needs the per-value path (which may refuse it)."""
-_STRIPPED_TEXT = frozenset((text, strict_text))
-"""Converters whose every result is a stripped, non-empty ``str`` or None."""
 
 
 def _one_by_one(
