@@ -146,10 +146,10 @@ def _takes_as_is(entity: type[CanonicalEntity], name: str, kinds: tuple[Any, ...
 
 def _stripped_text(column: Column, optional: bool) -> bool:
     """Whether every value is a ``str`` with nothing to strip (or None, if allowed)."""
-    kinds = _TEXT_OR_NONE if optional else _TEXT
-    return kinds.issuperset(map(type, column)) and all(
-        v == v.strip() for v in column if v is not None
-    )
+    if not (_TEXT_OR_NONE if optional else _TEXT).issuperset(map(type, column)):
+        return False
+    texts = list(filter(None, column))
+    return list(map(str.strip, texts)) == texts  # no Python frame per value
 
 
 _TEXT = frozenset((str,))
