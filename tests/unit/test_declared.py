@@ -78,7 +78,7 @@ def _value(*good: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 
 _employee = st.fixed_dictionaries(
-    {"id": st.one_of(st.sampled_from(["E1", "E2", "E3", "E4"]), st.integers(1, 3))},
+    {"id": st.one_of(st.sampled_from(["E1", "E2", "E3", "E4", ""]), st.integers(1, 3), st.none())},
     optional={
         "updated_at": _value(_stamps),
         "employee_number": _value(),
@@ -117,7 +117,7 @@ _employee = st.fixed_dictionaries(
             ),
             _odd,
         ),
-        "deleted": st.booleans(),
+        "deleted": st.one_of(st.booleans(), st.just(1)),
     },
 )
 _page = st.lists(st.one_of(_employee, _odd, st.just({"deleted": True})), min_size=8, max_size=30)
@@ -126,6 +126,13 @@ _page = st.lists(st.one_of(_employee, _odd, st.just({"deleted": True})), min_siz
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_page)
 def test_any_page_of_messy_records_maps_as_it_does_record_by_record(records: list[Any]) -> None:
+    assert_alike(EMPLOYEES, records)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_employee, min_size=8, max_size=30))
+def test_any_page_of_objects_maps_as_it_does_record_by_record(records: list[Any]) -> None:
+    """Pages of objects only (the usual kind), some without a key or marked deleted."""
     assert_alike(EMPLOYEES, records)
 
 
@@ -142,6 +149,35 @@ def test_the_sandbox_with_every_kind_of_malformed_record_maps_alike() -> None:
             break
     assert 100 < dead < 300  # about 5% of 3,000: the malformed ones, and only those
     assert rows + dead == 3_000
+
+
+def _objects_page(change: Any) -> list[Any]:
+    served, _ = HRSandbox(seed=3, employees=40).employee_page(40, None, None)
+    records = [orjson.loads(b) for b in served]
+    change(records[5])
+    return records
+
+
+@pytest.mark.parametrize(
+    ("change", "row", "tombstone", "dead"),
+    [
+        (lambda r: r.update(deleted=True), False, True, False),
+        (lambda r: r.update(deleted=1), True, False, False),  # not the tombstone value True
+        (lambda r: r.update(id=""), False, False, True),
+        (lambda r: r.update(id=None), False, False, True),
+        (lambda r: r.pop("id"), False, False, True),
+    ],
+    ids=["tombstone", "deleted-1", "empty-id", "null-id", "no-id"],
+)
+def test_one_odd_object_in_a_page_of_objects_maps_alike(
+    change: Any, row: bool, tombstone: bool, dead: bool
+) -> None:
+    """A page of well-formed objects but one: the page's quick check must notice it."""
+    page = assert_alike(EMPLOYEES, _objects_page(change))
+    in_rows = 5 in [r[-1] for r in page.rows]
+    in_tombstones = 5 in [t.record_index for t in page.tombstones]
+    assert (in_rows, in_tombstones) == (row, tombstone)
+    assert [d.record_index for d in page.dead] == ([5] if dead else [])
 
 
 def test_whitespace_and_enums_are_validated_as_the_entity_does() -> None:
