@@ -7,5 +7,6 @@ from canonry.mapping.engine import (
     entity_columns,
     map_records,
 )
+from canonry.mapping.typed import map_body
 
-__all__ = ["DeadLetter", "MappedRecords", "Tombstone", "entity_columns", "map_records"]
+__all__ = ["DeadLetter", "MappedRecords", "Tombstone", "entity_columns", "map_body", "map_records"]

@@ -14,6 +14,7 @@ datetime into a ``datetime``...) skips pydantic: validating it again only copied
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from itertools import repeat
 from typing import Annotated, Any, cast
 
@@ -26,6 +27,8 @@ from canonry.sdk.mapping import Record
 from canonry.sdk.normalize import parse_datetime
 
 Column = list[Any]
+Reader = Callable[[tuple[str, ...]], Column]
+"""A page's column of raw values at a path (its steps)."""
 _ENTITY_ONLY = ("frozen", "extra", "title")  # model settings that mean nothing to one field
 
 
@@ -77,19 +80,21 @@ class PageMapper:
         return None
 
     def rows(
-        self, records: list[Record], indexes: list[int]
+        self, records: list[Any], indexes: list[int], read: Reader | None = None
     ) -> tuple[list[tuple[Any, ...]], set[int]]:
         """Rows of the records that map cleanly, each ending with its record's index, and
         the positions (in ``records``) of those that failed somewhere.
 
-        Every record must be a dict: the caller sorts out the others first.
+        Every record must be a dict: the caller sorts out the others first. Or ``read``
+        gives each path's column of values from records of another shape.
         """
         bad: set[int] = set()
-        parents: dict[tuple[str, ...], list[Record]] = {}
+        if read is None:
+            read = partial(_read, records, {}, bad)
         values: dict[str, Column] = {}
         n = len(records)
         for name, spec in self._fields:
-            raw = _read(records, spec.steps, parents, bad)
+            raw = read(spec.steps)
             using = values[spec.using] if spec.using is not None else None
             values[name] = self._validated(name, _convert(spec, raw, using, bad), bad)
         for name, default in self._defaults.items():
@@ -159,9 +164,9 @@ _OBJECT_OR_NONE = frozenset((dict, type(None)))
 
 def _read(
     records: list[Record],
-    steps: tuple[str, ...],
     parents: dict[tuple[str, ...], list[Record]],
     bad: set[int],
+    steps: tuple[str, ...],
 ) -> Column:
     """The raw values at one path; a nested step that is not an object fails its record."""
     key = steps[-1]
@@ -170,7 +175,7 @@ def _read(
     prefix = steps[:-1]
     objects = parents.get(prefix)
     if objects is None:  # name.first, name.last and name.preferred share "name"
-        objects = parents[prefix] = _objects(_read(records, prefix, parents, bad), bad)
+        objects = parents[prefix] = _objects(_read(records, parents, bad, prefix), bad)
     return list(map(dict.get, objects, repeat(key)))
 
 

@@ -132,8 +132,8 @@ def map_records(stream: Stream, records: list[Any], ctx: MappingContext) -> Mapp
     A declared mapping (``canonry.sdk.fields``) runs a page at a time, field by field; the
     records it cannot map cleanly, and every record of other mappings, go one at a time.
     """
-    page = _page_mapper(stream.mapping)
-    if page is None or len(records) < _MIN_PAGE:
+    page = page_mapper(stream.mapping)
+    if page is None or len(records) < MIN_PAGE:
         return _map_each(stream, records, ctx, range(len(records)))
     key_of = path_getter(stream.primary_key)
     cursor_of = _cursor_reader(stream)
@@ -172,7 +172,7 @@ def map_records(stream: Stream, records: list[Any], ctx: MappingContext) -> Mapp
     return mapped
 
 
-_MIN_PAGE = 8  # below this, setting up columns costs more than it saves
+MIN_PAGE = 8  # below this, setting up columns costs more than it saves
 
 
 def _plain_page(stream: Stream, records: list[Any]) -> bool:
@@ -193,7 +193,7 @@ def _plain_page(stream: Stream, records: list[Any]) -> bool:
 _DICTS = frozenset((dict,))
 
 
-def _page_mapper(mapping: Mapping[Any]) -> PageMapper | None:
+def page_mapper(mapping: Mapping[Any]) -> PageMapper | None:
     """The column runner of a declared mapping; None when the entity validates itself too."""
     declared = mapping.fn
     if not isinstance(declared, Declared):

@@ -21,7 +21,7 @@ import orjson
 
 from canonry.archive import ArchivedPage, CorruptArchiveError, archive_body, restore_body
 from canonry.errors import PermanentSourceError
-from canonry.mapping import DeadLetter, MappedRecords, map_records
+from canonry.mapping import DeadLetter, MappedRecords, map_body, map_records
 from canonry.sdk import registry
 from canonry.sdk.connector import Stream
 from canonry.sdk.mapping import MappingContext
@@ -97,6 +97,10 @@ def prepare(job: PageJob) -> PageWrite:
             body = restore_body(job.raw_page_id, job.body, job.content_hash)
         except CorruptArchiveError as exc:
             return _unreadable(job, stream, None, exc.reason, "archive")
+    typed = map_body(stream, body)  # a page that maps cleanly, decoded into structs
+    if typed is not None:
+        count, mapped = typed
+        return _write(job, mapped, _archive(job, body, count), count)
     try:  # the one full decode of the page: the fetcher only peeked at it
         records = _records(stream, orjson.loads(body))
     except (orjson.JSONDecodeError, PermanentSourceError) as exc:
