@@ -15,17 +15,18 @@ general way, which tells each failure apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
-
-import msgspec
-import simdjson
+from typing import TYPE_CHECKING, Any
 
 from canonry.mapping.columns import Column
 from canonry.mapping.engine import MIN_PAGE, MappedRecords, page_mapper
 from canonry.sdk.connector import Stream
 from canonry.sdk.fields import Declared
+
+if TYPE_CHECKING:
+    import msgspec
 
 _Tree = dict[str, "_Tree | None"]  # a JSON key: the keys read under it, or None for a value
 
@@ -35,6 +36,7 @@ class _Schema:
     """How one stream's pages decode into structs, and where each read path is in them."""
 
     decoder: msgspec.json.Decoder[Any]
+    validator: Callable[[], Any]  # a simdjson parser: a new one per page keeps no buffers
     records_at: tuple[str, ...]  # attributes down to the list of records
     attrs: dict[tuple[str, ...], tuple[str, ...]]  # a path's steps -> its attributes
     empty: dict[tuple[str, ...], Any]  # an object path -> its struct with nothing set
@@ -72,10 +74,10 @@ def map_body(stream: Stream, body: bytes) -> tuple[int, MappedRecords] | None:
     if stream.cursor_field and at is None:
         return None  # the cursor is not a mapped column: read per record, the general way
     try:
-        _VALIDATE.parse(body)
+        schema.validator().parse(body)
         decoded = schema.decoder.decode(body)
-    except (ValueError, RuntimeError, RecursionError, msgspec.DecodeError):
-        return None  # simdjson raises ValueError and RuntimeError subclasses
+    except (ValueError, RuntimeError, RecursionError):  # msgspec's errors are ValueErrors
+        return None
     records = decoded
     for attr in schema.records_at:
         records = getattr(records, attr)
@@ -89,9 +91,6 @@ def map_body(stream: Stream, body: bytes) -> tuple[int, MappedRecords] | None:
     if at is not None:
         mapped.track(max((r[at] for r in rows if r[at] is not None), default=None))
     return n, mapped
-
-
-_VALIDATE = simdjson.Parser()  # one per process: a prepare runs on one thread at a time
 
 
 def _plain(stream: Stream, schema: _Schema, records: list[Any]) -> bool:
@@ -119,7 +118,14 @@ def _schema(stream: Stream) -> _Schema | None:
 
 def _build(stream: Stream, declared: Declared[Any]) -> _Schema | None:
     """The stream's schema; None when its paths cannot be structs (a key read both as a
-    value and as an object, or a key or tombstone field that is a path)."""
+    value and as an object, or a key or tombstone field that is a path).
+
+    msgspec and simdjson are imported here, by the first page a process maps: the pool's
+    forkserver preloads this module but maps nothing (6 MB of RSS).
+    """
+    import msgspec  # noqa: PLC0415 - see above
+    import simdjson  # noqa: PLC0415
+
     key, deleted = stream.primary_key, stream.deleted_field
     if "." in key or (deleted is not None and "." in deleted):
         return None
@@ -138,6 +144,7 @@ def _build(stream: Stream, declared: Declared[Any]) -> _Schema | None:
         records = msgspec.defstruct(f"Level{depth}", [("f0", records, msgspec.field(name=step))])
     return _Schema(
         decoder=msgspec.json.Decoder(records),
+        validator=simdjson.Parser,
         records_at=("f0",) * len(outer),
         attrs=attrs,
         empty=empty,
@@ -175,6 +182,7 @@ def _struct(
     ``gc=False``: decoded JSON holds no reference cycles, and untracked structs cost the
     collector nothing.
     """
+    import msgspec  # noqa: PLC0415 - as in _build
     fields: list[tuple[str, Any, Any]] = []
     for i, (json_key, sub) in enumerate(tree.items()):
         attr, steps = f"f{i}", (*path, json_key)
