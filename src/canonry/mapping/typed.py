@@ -183,6 +183,7 @@ def _struct(
     collector nothing.
     """
     import msgspec  # noqa: PLC0415 - as in _build
+
     fields: list[tuple[str, Any, Any]] = []
     for i, (json_key, sub) in enumerate(tree.items()):
         attr, steps = f"f{i}", (*path, json_key)
