@@ -43,8 +43,11 @@ CALLS: dict[str, int] = defaultdict(int)
 PATCHES = (
     ("peek", "canonry.http.client", "decode", "sync",
      "validate + index each body with simdjson (cursor, count)"),
-    ("decode", "canonry.sync.worker", "orjson", "module", "orjson.loads of each body (inline)"),
-    ("map", "canonry.sync.worker", "map_records", "sync", "records -> typed Employee rows"),
+    ("typed", "canonry.sync.worker", "map_body", "sync",
+     "validate + decode into structs + map, pages that map cleanly (inline)"),
+    ("decode", "canonry.sync.worker", "orjson", "module",
+     "orjson.loads of each body the typed path declines (inline)"),
+    ("map", "canonry.sync.worker", "map_records", "sync", "those records -> Employee rows"),
     ("archive", "canonry.sync.worker", "archive_body", "sync", "zstd compress + sha256"),
     ("encode", "canonry.sync.worker", "encode_rows", "sync", "rows -> COPY payload + digests"),
     ("write", "canonry.store.writer", "PageWriter.write", "async",
@@ -64,7 +67,7 @@ PATCHES = (
     ("  worker", "canonry.sync.pool", "PagePreparer.submit", "future",
      "of the rest: writer waits for a page its worker still prepares [wall]"),
 )  # fmt: skip
-SYNC_STAGES = ("peek", "decode", "map", "archive", "encode")
+SYNC_STAGES = ("peek", "typed", "decode", "map", "archive", "encode")
 
 
 def _timed_sync(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
