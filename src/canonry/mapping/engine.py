@@ -177,17 +177,23 @@ MIN_PAGE = 8  # below this, setting up columns costs more than it saves
 
 def _plain_page(stream: Stream, records: list[Any]) -> bool:
     """Whether every record is an object with its key and no tombstone mark, told in a few
-    passes with no Python call per record. (A mark equal to the tombstone value but not
-    it, 1 for True, sends the page through the per-record check.)"""
-    key = stream.primary_key
-    if "." in key or not _DICTS.issuperset(map(type, records)):
+    passes with no Python call per record."""
+    if "." in stream.primary_key or not _DICTS.issuperset(map(type, records)):
         return False
-    keys = list(map(dict.get, records, repeat(key)))
+    keys = list(map(dict.get, records, repeat(stream.primary_key)))
+    marked_by = stream.deleted_field
+    marks = None if marked_by is None else list(map(dict.get, records, repeat(marked_by)))
+    return unmarked(stream, keys, marks)
+
+
+def unmarked(stream: Stream, keys: list[Any], marks: list[Any] | None) -> bool:
+    """Whether a page's keys are all there (not null, not empty) and none of its tombstone
+    marks (``marks``: the deleted field's values, if the stream has one) is the tombstone
+    value. A mark equal to it but not it (1 for True) says no too: the per-record check
+    then decides."""
     if None in keys or "" in keys:
         return False
-    if stream.deleted_field is None:
-        return True
-    return stream.deleted_value not in list(map(dict.get, records, repeat(stream.deleted_field)))
+    return marks is None or stream.deleted_value not in marks
 
 
 _DICTS = frozenset((dict,))

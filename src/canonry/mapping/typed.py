@@ -15,13 +15,14 @@ general way, which tells each failure apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+import simdjson
+
 from canonry.mapping.columns import Column
-from canonry.mapping.engine import MIN_PAGE, MappedRecords, page_mapper
+from canonry.mapping.engine import MIN_PAGE, MappedRecords, page_mapper, unmarked
 from canonry.sdk.connector import Stream
 from canonry.sdk.fields import Declared
 
@@ -36,9 +37,8 @@ class _Schema:
     """How one stream's pages decode into structs, and where each read path is in them."""
 
     decoder: msgspec.json.Decoder[Any]
-    validator: Callable[[], Any]  # a simdjson parser: a new one per page keeps no buffers
     records_at: tuple[str, ...]  # attributes down to the list of records
-    attrs: dict[tuple[str, ...], tuple[str, ...]]  # a path's steps -> its attributes
+    attrs: dict[tuple[str, ...], str]  # a path's steps -> its attribute in its struct
     empty: dict[tuple[str, ...], Any]  # an object path -> its struct with nothing set
     key: str
     deleted: str | None
@@ -53,7 +53,7 @@ class _Reader:
         self._objects: dict[tuple[str, ...], list[Any]] = {}
 
     def __call__(self, steps: tuple[str, ...]) -> Column:
-        attr = attrgetter(self._schema.attrs[steps][-1])
+        attr = attrgetter(self._schema.attrs[steps])
         if len(steps) == 1:
             return list(map(attr, self._records))
         prefix = steps[:-1]
@@ -73,8 +73,8 @@ def map_body(stream: Stream, body: bytes) -> tuple[int, MappedRecords] | None:
     at = page.cursor_position(stream.cursor_field) if stream.cursor_field else None
     if stream.cursor_field and at is None:
         return None  # the cursor is not a mapped column: read per record, the general way
-    try:
-        schema.validator().parse(body)
+    try:  # a new parser each page: a kept one holds its 2.4 MB of buffers
+        simdjson.Parser().parse(body)
         decoded = schema.decoder.decode(body)
     except (ValueError, RuntimeError, RecursionError):  # msgspec's errors are ValueErrors
         return None
@@ -82,7 +82,7 @@ def map_body(stream: Stream, body: bytes) -> tuple[int, MappedRecords] | None:
     for attr in schema.records_at:
         records = getattr(records, attr)
     n = len(records)
-    if n < MIN_PAGE or not _plain(stream, schema, records):
+    if n < MIN_PAGE or not _unmarked(stream, schema, records):
         return None
     rows, bad = page.rows(records, list(range(n)), _Reader(schema, records))
     if bad:
@@ -93,14 +93,10 @@ def map_body(stream: Stream, body: bytes) -> tuple[int, MappedRecords] | None:
     return n, mapped
 
 
-def _plain(stream: Stream, schema: _Schema, records: list[Any]) -> bool:
-    """Every record has its key and no tombstone mark (as ``engine._plain_page``)."""
+def _unmarked(stream: Stream, schema: _Schema, records: list[Any]) -> bool:
     keys = list(map(attrgetter(schema.key), records))
-    if None in keys or "" in keys:
-        return False
-    if schema.deleted is None:
-        return True
-    return stream.deleted_value not in list(map(attrgetter(schema.deleted), records))
+    marks = None if schema.deleted is None else list(map(attrgetter(schema.deleted), records))
+    return unmarked(stream, keys, marks)
 
 
 _SCHEMAS: dict[tuple[Any, ...], _Schema | None] = {}
@@ -120,11 +116,10 @@ def _build(stream: Stream, declared: Declared[Any]) -> _Schema | None:
     """The stream's schema; None when its paths cannot be structs (a key read both as a
     value and as an object, or a key or tombstone field that is a path).
 
-    msgspec and simdjson are imported here, by the first page a process maps: the pool's
-    forkserver preloads this module but maps nothing (6 MB of RSS).
+    msgspec is imported here, by the first page a process maps: the pool's forkserver
+    preloads this module but maps nothing (3 MB of RSS).
     """
     import msgspec  # noqa: PLC0415 - see above
-    import simdjson  # noqa: PLC0415
 
     key, deleted = stream.primary_key, stream.deleted_field
     if "." in key or (deleted is not None and "." in deleted):
@@ -135,21 +130,20 @@ def _build(stream: Stream, declared: Declared[Any]) -> _Schema | None:
     for steps in paths:
         if not _insert(tree, steps):
             return None
-    attrs: dict[tuple[str, ...], tuple[str, ...]] = {}
+    attrs: dict[tuple[str, ...], str] = {}
     empty: dict[tuple[str, ...], Any] = {}
-    record = _struct("Record", tree, (), (), attrs=attrs, empty=empty)
+    record = _struct("Record", tree, (), attrs=attrs, empty=empty)
     records: Any = list[record]  # type: ignore[valid-type]
     outer = stream.records_path.split(".") if stream.records_path else []
     for depth, step in enumerate(reversed(outer)):  # each level required: absent is general
         records = msgspec.defstruct(f"Level{depth}", [("f0", records, msgspec.field(name=step))])
     return _Schema(
         decoder=msgspec.json.Decoder(records),
-        validator=simdjson.Parser,
         records_at=("f0",) * len(outer),
         attrs=attrs,
         empty=empty,
-        key=attrs[(key,)][-1],
-        deleted=attrs[(deleted,)][-1] if deleted is not None else None,
+        key=attrs[(key,)],
+        deleted=attrs[(deleted,)] if deleted is not None else None,
     )
 
 
@@ -172,9 +166,8 @@ def _struct(
     name: str,
     tree: _Tree,
     path: tuple[str, ...],
-    attr_path: tuple[str, ...],
     *,
-    attrs: dict[tuple[str, ...], tuple[str, ...]],
+    attrs: dict[tuple[str, ...], str],
     empty: dict[tuple[str, ...], Any],
 ) -> type[msgspec.Struct]:
     """A struct of the keys in ``tree`` (attributes f0, f1...: keys need not be names).
@@ -187,10 +180,10 @@ def _struct(
     fields: list[tuple[str, Any, Any]] = []
     for i, (json_key, sub) in enumerate(tree.items()):
         attr, steps = f"f{i}", (*path, json_key)
-        attrs[steps] = (*attr_path, attr)
+        attrs[steps] = attr
         kind: Any = Any
         if sub is not None:
-            nested = _struct(f"{name}_{i}", sub, steps, attrs[steps], attrs=attrs, empty=empty)
+            nested = _struct(f"{name}_{i}", sub, steps, attrs=attrs, empty=empty)
             empty[steps] = nested()
             kind = nested | None
         fields.append((attr, kind, msgspec.field(default=None, name=json_key)))
