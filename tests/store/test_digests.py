@@ -118,6 +118,42 @@ def test_stored_rows_are_skipped_and_only_the_others_staged(settings: Settings) 
     asyncio.run(go())
 
 
+async def _index_scans(conn: Conn) -> int:
+    """Index scans of the department table in this transaction so far."""
+    cur = await conn.execute(
+        "SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_xact_user_tables"
+        " WHERE relname = 'department'"
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_replayed_page_finds_the_rows_it_wrote_in_one_index_scan(settings: Settings) -> None:
+    """Rows that the replayed raw page itself wrote are read by the raw-page index at once;
+    a row another page wrote since (or a new one) takes its own primary-key probe."""
+    first = department_page({f"D{i}": "a" for i in range(40)}, T0)
+
+    async def go() -> None:
+        async with _synced(settings, first) as store:
+            conn = store.conn
+            again = await store.replayer()
+            async with conn.transaction():
+                scans = await _index_scans(conn)
+                assert _counts(await again.write(first, None)) == (0, 0, 40)
+                assert await _index_scans(conn) - scans == 1
+            await conn.execute(
+                "UPDATE canonry.department SET raw_page_id = 2 WHERE source_id IN ('D1', 'D2')"
+            )
+            await conn.commit()
+            async with conn.transaction():
+                scans = await _index_scans(conn)
+                assert _counts(await again.write(first, None)) == (0, 0, 40)
+                assert await _index_scans(conn) - scans == 3
+
+    asyncio.run(go())
+
+
 def test_versions_older_than_the_stored_ones_are_not_staged(settings: Settings) -> None:
     """The compare would keep a newer stored version (its staleness guard): such rows are
     settled by the digest check already, whatever their values; rows without a time are
@@ -152,7 +188,7 @@ def test_a_page_without_update_times_settles_by_digest_and_the_compare_does_the_
     stored = department_page({"D1": "new", "D2": "same"}, T1)
     late = department_page({"D1": "old", "D2": "same", "D3": "x"}, T0, D2=T1, update_times=False)
     assert late.rows is not None
-    assert late.rows.updated_at is None
+    assert late.rows.time_array is None
 
     async def go() -> None:
         async with _synced(settings, stored) as store:
