@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         out = Console(width=None if sys.stdout.isatty() else 160)
         report.render(rows, out)
         for r in results:
-            for line in (report.arrow_line(r.rows), report.empty_store_line(r.rows)):
+            for line_of in (report.arrow_line, report.empty_store_line, report.replay_line):
+                line = line_of(r.rows)
                 if line:
                     out.print(line, highlight=False)
             out.print("check: OK" if r.ok else r.check, highlight=False)

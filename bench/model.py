@@ -8,7 +8,8 @@ from typing import Any
 FULL = "full"
 INCR_10 = "incr_10pct"
 INCR_1 = "incr_1pct"
-REPLAY = "replay"
+REPLAY = "replay"  # right after the full load it is compared with
+REPLAY_END = "replay_end"  # at the round's end: the incremental loads' pages archived too
 EMPTY_1 = "empty_1pct"
 
 CLIENT_ID = "canonry-bench"

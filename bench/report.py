@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bench.model import EMPTY_1, FULL, INCR_1, INCR_10, REPLAY, Row
+from bench.model import EMPTY_1, FULL, INCR_1, INCR_10, REPLAY, REPLAY_END, Row
 
 REFERENCES = {"dlt": "dlt_rest_api", "lean": "lean", "limit": "limit_copy_upsert"}
 # Which phase of a reference a row is compared with; rows of other phases get no ratio.
-_COMPARED = {FULL: FULL, INCR_10: INCR_10, INCR_1: INCR_1, REPLAY: FULL}
+_COMPARED = {FULL: FULL, INCR_10: INCR_10, INCR_1: INCR_1, REPLAY: FULL, REPLAY_END: FULL}
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,27 @@ def arrow_line(rows: list[Row]) -> str | None:
     )
 
 
+def replay_ratios(rows: list[Row], n: int) -> list[float]:
+    """Each round's replay rate ÷ the same round's full-sync rate (measured just before)."""
+    found = {r.phase: r for r in rows if r.family == "canonry" and r.n == n}
+    full, replay = found.get(FULL), found.get(REPLAY)
+    if full is None or replay is None:
+        return []
+    pairs = zip(full.runs, replay.runs, strict=False)
+    return [r.records_per_s / f.records_per_s for f, r in pairs if f.records_per_s > 0]
+
+
+def replay_line(rows: list[Row]) -> str | None:
+    """The replay against the full sync, round by round (the target: at least 1.5x)."""
+    if not rows or not (each := replay_ratios(rows, rows[0].n)):
+        return None
+    rounds = ", ".join(f"{x:.2f}" for x in each)
+    return (
+        f"canonry replay at N={rows[0].n:,} ÷ the full sync just before it:"
+        f" {statistics.median(each):.2f}x, by round {rounds} (target >= 1.5x)"
+    )
+
+
 def as_dicts(rows: list[Row], checks: dict[int, str]) -> list[dict[str, Any]]:
     """The rows as JSON objects (medians; n/a rows carry a note and null figures)."""
     table = ratios(rows)
@@ -107,6 +128,7 @@ def as_dicts(rows: list[Row], checks: dict[int, str]) -> list[dict[str, Any]]:
         s = summarize(row)
         r = table[(row.family, row.phase, row.n)]
         versus = empty_store_ratio(rows, row.n) if row.method == "canonry_incr_1pct" else None
+        by_round = replay_ratios(rows, row.n) if row.method == "canonry_replay" else []
         out.append(
             {
                 "method": row.method,
@@ -125,6 +147,7 @@ def as_dicts(rows: list[Row], checks: dict[int, str]) -> list[dict[str, Any]]:
                 "peak_rss_mb": s.peak_rss_mb if s else None,
                 "peak_children_rss_mb": s.peak_children_rss_mb if s else None,
                 "vs_empty_store": versus[0] / versus[1] if versus else None,
+                "vs_full_sync_by_round": by_round or None,
                 "note": row.note,
                 "check": checks.get(row.n),
                 "extra": row.runs[-1].extra if row.runs else {},
