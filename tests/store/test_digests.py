@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from psycopg import sql
+
 from canonry.canonical import Department
 from canonry.config import Settings
 from canonry.mapping import Tombstone, entity_columns
@@ -36,16 +38,23 @@ def _writer(conn: Conn, connection_id: int, *, replay: bool, version: str = "v1"
     )  # fmt: skip
 
 
-async def _staged(conn: Conn) -> int:
-    """Rows COPYed into the stage and not yet reported to the statistics: differences
-    within one transaction count what its statements staged."""
+async def _xact_stat(conn: Conn, counter: str, table: str) -> int:
+    """A table's statistics counter for this transaction so far: differences within one
+    transaction count what its statements did."""
     cur = await conn.execute(
-        "SELECT coalesce(sum(n_tup_ins), 0) FROM pg_stat_xact_user_tables"
-        " WHERE relname = 'stage_department'"
+        sql.SQL(
+            "SELECT coalesce(sum({}), 0) FROM pg_stat_xact_user_tables WHERE relname = %s"
+        ).format(sql.Identifier(counter)),
+        (table,),
     )
     row = await cur.fetchone()
     assert row is not None
     return int(row[0])
+
+
+async def _staged(conn: Conn) -> int:
+    """Rows COPYed into the stage (not yet reported to the statistics)."""
+    return await _xact_stat(conn, "n_tup_ins", "stage_department")
 
 
 async def _stored(conn: Conn) -> dict[str, tuple[str, bool, bytes | None, str]]:
@@ -120,13 +129,7 @@ def test_stored_rows_are_skipped_and_only_the_others_staged(settings: Settings) 
 
 async def _index_scans(conn: Conn) -> int:
     """Index scans of the department table in this transaction so far."""
-    cur = await conn.execute(
-        "SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_xact_user_tables"
-        " WHERE relname = 'department'"
-    )
-    row = await cur.fetchone()
-    assert row is not None
-    return int(row[0])
+    return await _xact_stat(conn, "idx_scan", "department")
 
 
 def test_a_replayed_page_finds_the_rows_it_wrote_in_one_index_scan(settings: Settings) -> None:
