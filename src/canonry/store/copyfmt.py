@@ -36,8 +36,9 @@ ROW_DIGEST = "row_digest"  # the stage's and the entity tables' column for it
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension
 _TRAILER = b"\xff\xff"
 _INDEX_SIZE = 8  # the record index ends each encoded row: int32 length 4, int32 value
-_DIGEST_FIELD = struct.pack(">i", 16)  # the digest's field length; 16 bytes follow
-_LENGTH = struct.Struct(">i")
+_LENGTH = struct.Struct(">i")  # a field's length, ahead of its bytes (-1: NULL)
+_DIGEST_SIZE = 16
+_DIGEST_FIELD = _LENGTH.pack(_DIGEST_SIZE)
 _TIME_LENGTH = _LENGTH.pack(8)
 _NULL_FIELD = _LENGTH.pack(-1)
 _TEXT, _BYTEA, _TIMESTAMPTZ = 25, 17, 1184  # element type oids
@@ -67,8 +68,9 @@ class StagedRows:
     @property
     def digests(self) -> list[bytes]:
         """Each row's digest, in row order."""
-        data, step = self.digest_array.data, 4 + 16
-        return [data[i + 4 : i + step] for i in range(_HEADER.size, len(data), step)]
+        data, skip = self.digest_array.data, _LENGTH.size
+        step = skip + _DIGEST_SIZE
+        return [data[i + skip : i + step] for i in range(_HEADER.size, len(data), step)]
 
     def subset(self, positions: Iterable[int]) -> bytes:
         """A complete COPY stream of the rows at ``positions`` (0-based, in order)."""
